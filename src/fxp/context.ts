@@ -1,0 +1,88 @@
+import { FTPContext, FTPError, type FTPResponse } from 'basic-ftp';
+import { Socket } from 'net';
+import { ReplyFramer, ReplyTooLargeError } from './reply';
+import { maskSecrets, type Logger } from './transcript';
+
+/** Bytes seen on sockets the engine opened: control vs data. FXP must keep data at zero. */
+export class ByteCounter {
+  control = 0;
+  data = 0;
+}
+
+/**
+ * basic-ftp's FTPContext with three changes: replies are framed line by line (a chunk may split a
+ * reply anywhere), every command and reply goes to the transcript with secrets masked, and every
+ * socket it opens is counted.
+ */
+export class FramedContext extends FTPContext {
+  private framer = new ReplyFramer();
+  private creatingControl = false;
+
+  constructor(
+    timeout: number,
+    private readonly siteName: string,
+    private readonly logger: Logger,
+    private readonly secrets: string[],
+    private readonly bytes: ByteCounter,
+  ) {
+    super(timeout);
+  }
+
+  setTimeoutMs(ms: number): void {
+    (this as { timeout: number }).timeout = ms;
+    if (this._task) this.socket.setTimeout(ms);
+  }
+
+  override send(command: string): void {
+    if (/[\r\n\0]/.test(command)) {
+      throw new Error('Command contains CR, LF or NUL and was not sent');
+    }
+    this.logger('debug', `${this.siteName} > ${maskSecrets(command, this.secrets)}`);
+    this._socket.write(command + '\r\n', this.encoding);
+  }
+
+  override log(message: string): void {
+    if (this.verbose) this.logger('trace', `${this.siteName} ${maskSecrets(message, this.secrets)}`);
+  }
+
+  override reset(): void {
+    this.framer = new ReplyFramer();
+    this.creatingControl = true;
+    try {
+      super.reset();
+    } finally {
+      this.creatingControl = false;
+    }
+  }
+
+  protected override _onControlSocketData(chunk: string): void {
+    let replies;
+    try {
+      replies = this.framer.push(chunk);
+    } catch (err) {
+      if (err instanceof ReplyTooLargeError) {
+        this.closeWithError(err);
+        return;
+      }
+      throw err;
+    }
+    for (const reply of replies) {
+      this.logger('debug', `${this.siteName} < ${maskSecrets(reply.text, this.secrets).replace(/\n/g, '\n    ')}`);
+      const response: FTPResponse = { code: reply.code, message: reply.text };
+      this._passToHandler(reply.code >= 400 ? new FTPError(response) : response);
+    }
+  }
+
+  /** basic-ftp makes control sockets through reset() and data sockets directly; count them apart. */
+  override _newSocket(): Socket {
+    const socket = new Socket();
+    const counter = this.bytes as ByteCounter | undefined; // undefined while the super constructor runs
+    if (!counter) return socket;
+    const isData = !this.creatingControl;
+    socket.on('close', () => {
+      if (isData) counter.data += socket.bytesRead + socket.bytesWritten;
+      else counter.control += socket.bytesRead + socket.bytesWritten;
+    });
+    return socket;
+  }
+}

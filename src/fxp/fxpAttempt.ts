@@ -1,0 +1,314 @@
+import { addressFamily, choosePassiveTarget } from './address';
+import type { FtpConnection } from './connection';
+import { activeRefusal, dataConnectionFailure, looksLikePassiveRefusal, passiveRefusal } from './diagnose';
+import { FxpError, cancelledError } from './errors';
+import { formatEprt, formatPort, parseEpsv, parsePasv, type HostPort } from './parse';
+import { isCompletion, type Reply } from './reply';
+import type { Logger } from './transcript';
+
+/** Which server listens: lftp's default is the destination. */
+export type Orientation = 'dst-passive' | 'src-passive';
+
+export interface ExchangedReply {
+  site: string;
+  command: string;
+  code: number;
+  text: string;
+}
+
+export interface AttemptOptions {
+  logger: Logger;
+  signal?: AbortSignal;
+  /** After one side's final reply, how long the other may stay silent before it is disconnected. */
+  skewTimeoutMs: number;
+  /** How long the active destination may take to acknowledge STOR before RETR is sent. */
+  preliminaryTimeoutMs: number;
+  /** Grace period for final replies after ABOR. */
+  abortGraceMs: number;
+  /** Byte offset to restart at (REST on both sides), 0 for a whole copy. */
+  restartAt: number;
+  /** Use APPE on the destination instead of REST+STOR. */
+  append: boolean;
+}
+
+export interface AttemptOutcome {
+  ok: boolean;
+  orientation: Orientation;
+  /** PASV/EPSV/PORT/EPRT and the transfer commands as sent, with replies. */
+  exchange: ExchangedReply[];
+  error?: FxpError;
+  /** Sides that stayed silent and were disconnected: their connections are gone. */
+  destroyed: FtpConnection[];
+  /** Whether the destination may now hold a new or altered file. */
+  destinationTouched: boolean;
+  addressReason?: string;
+}
+
+interface Sides {
+  passive: FtpConnection;
+  active: FtpConnection;
+}
+
+export async function fxpAttempt(
+  src: FtpConnection, dst: FtpConnection, srcPath: string, dstPath: string,
+  orientation: Orientation, opts: AttemptOptions,
+): Promise<AttemptOutcome> {
+  const sides: Sides = orientation === 'dst-passive' ? { passive: dst, active: src } : { passive: src, active: dst };
+  const outcome: AttemptOutcome = { ok: false, orientation, exchange: [], destroyed: [], destinationTouched: false };
+  const record = (conn: FtpConnection, command: string, reply: Reply) =>
+    outcome.exchange.push({ site: conn.site.name, command, code: reply.code, text: reply.text });
+  const fail = (error: FxpError): AttemptOutcome => ({ ...outcome, ok: false, error });
+
+  if (opts.signal?.aborted) return fail(cancelledError());
+
+  // 1. Passive side: PRET (distributed servers need it), then PASV or EPSV.
+  const dstCommand = opts.append ? `APPE ${dstPath}` : `STOR ${dstPath}`;
+  const srcCommand = `RETR ${srcPath}`;
+  const passiveTransfer = sides.passive === dst ? dstCommand : srcCommand;
+  if (sides.passive.caps.pret) {
+    const pret = await sides.passive.raw(`PRET ${passiveTransfer}`);
+    record(sides.passive, `PRET ${passiveTransfer}`, pret);
+  }
+  const listen = await enterPassive(sides, record);
+  if ('error' in listen) return fail(listen.error);
+
+  const choice = choosePassiveTarget({
+    policy: sides.passive.site.passiveAddress,
+    reply: listen.target,
+    passiveControlAddress: sides.passive.peerAddress,
+    activeControlAddress: sides.active.peerAddress,
+  });
+  if ('refused' in choice) {
+    return fail(new FxpError('FXP_UNSAFE_ADDRESS', `Refused to forward the passive address: ${choice.refused}.`, {
+      site: sides.passive.site.name, command: listen.command,
+      hint: 'This protects the other server from being used to connect elsewhere (FTP bounce).',
+    }));
+  }
+  outcome.addressReason = choice.reason;
+  opts.logger('debug', `${sides.passive.site.name}: passive address ${choice.host}:${choice.port} (${choice.reason})`);
+
+  // 2. Active side: PORT for IPv4 peers unless EPSV was needed, EPRT otherwise.
+  const useEprt = listen.command === 'EPSV' || addressFamily(choice.host) === 6 || addressFamily(sides.active.peerAddress) === 6;
+  const portCommand = useEprt ? formatEprt(choice) : formatPort(choice);
+  const portReply = await sides.active.raw(portCommand);
+  record(sides.active, portCommand, portReply);
+  if (!isCompletion(portReply.code)) {
+    return fail(activeRefusal(side(sides.active), portCommand, portReply));
+  }
+
+  // 3. Restart offsets on both sides.
+  if (opts.restartAt > 0) {
+    const restErr = await restart(src, dst, opts, record);
+    if (restErr) return fail(restErr);
+  }
+
+  // 4. Transfer commands: STOR first; wait for the destination's 1xx only when it is the active side.
+  return runTransfers(src, dst, sides, srcCommand, dstCommand, opts, outcome, record);
+}
+
+async function enterPassive(
+  sides: Sides, record: (c: FtpConnection, cmd: string, r: Reply) => void,
+): Promise<{ target: HostPort; command: 'PASV' | 'EPSV' } | { error: FxpError }> {
+  const { passive } = sides;
+  const ipv6 = addressFamily(passive.peerAddress) === 6 || addressFamily(sides.active.peerAddress) === 6;
+  const order: ('PASV' | 'EPSV')[] = ipv6 ? ['EPSV'] : ['PASV', 'EPSV'];
+  let last: { command: string; reply: Reply } | undefined;
+  for (const command of order) {
+    const reply = await passive.raw(command);
+    record(passive, command, reply);
+    if (reply.code === 227 && command === 'PASV') {
+      try {
+        return { target: parsePasv(reply.text), command };
+      } catch (err) {
+        return { error: protocolError(passive, command, reply, err) };
+      }
+    }
+    if (reply.code === 229 && command === 'EPSV') {
+      try {
+        return { target: { host: passive.peerAddress, port: parseEpsv(reply.text) }, command };
+      } catch (err) {
+        return { error: protocolError(passive, command, reply, err) };
+      }
+    }
+    last = { command, reply };
+  }
+  return {
+    error: new FxpError('FXP_REFUSED_PASSIVE', 'The server refused to open a passive data port.', {
+      site: passive.site.name, command: last?.command, reply: last?.reply,
+      hint: ipv6 ? 'Over IPv6 both servers must support EPSV/EPRT.' : undefined,
+    }),
+  };
+}
+
+function protocolError(conn: FtpConnection, command: string, reply: Reply, err: unknown): FxpError {
+  return new FxpError('PROTOCOL', `Could not understand the reply to ${command}.`, {
+    site: conn.site.name, command, reply, cause: err,
+  });
+}
+
+async function restart(
+  src: FtpConnection, dst: FtpConnection, opts: AttemptOptions, record: (c: FtpConnection, cmd: string, r: Reply) => void,
+): Promise<FxpError | undefined> {
+  const rest = `REST ${opts.restartAt}`;
+  const srcRest = await src.raw(rest);
+  record(src, rest, srcRest);
+  if (srcRest.code !== 350) return src.replyError(rest, srcRest, 'The source server cannot restart a download at an offset.');
+  if (!opts.append) {
+    const dstRest = await dst.raw(rest);
+    record(dst, rest, dstRest);
+    if (dstRest.code !== 350) return dst.replyError(rest, dstRest, 'The destination server cannot restart an upload at an offset; resume with APPE instead.');
+  }
+  return undefined;
+}
+
+function side(conn: FtpConnection) {
+  return { site: conn.site.name, make: conn.make };
+}
+
+interface Pending {
+  conn: FtpConnection;
+  command: string;
+  promise: Promise<Reply | Error>;
+  final?: Reply | Error;
+}
+
+function track(conn: FtpConnection, command: string, onPreliminary: (r: Reply) => void): Pending {
+  const pending: Pending = {
+    conn, command,
+    promise: conn.transfer(command, onPreliminary).then(r => r, (e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+  };
+  void pending.promise.then(r => { pending.final = r; });
+  return pending;
+}
+
+async function runTransfers(
+  src: FtpConnection, dst: FtpConnection, sides: Sides, srcCommand: string, dstCommand: string,
+  opts: AttemptOptions, outcome: AttemptOutcome, record: (c: FtpConnection, cmd: string, r: Reply) => void,
+): Promise<AttemptOutcome> {
+  let dstPreliminary: (() => void) | undefined;
+  const dstStarted = new Promise<void>(resolve => { dstPreliminary = resolve; });
+  const store = track(dst, dstCommand, reply => { record(dst, dstCommand, reply); dstPreliminary?.(); });
+  outcome.destinationTouched = true;
+
+  let cancelled = false;
+  const onAbort = () => { cancelled = true; };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    let retrieve: Pending | undefined;
+    if (sides.active === dst) {
+      // The active destination connects to the source's port on STOR; the source must not start before.
+      const first = await raceTimeout([dstStarted, store.promise, aborted(opts.signal)], opts.preliminaryTimeoutMs);
+      if (first === 'timeout') {
+        dst.destroy(`no reply to ${dstCommand} within ${opts.preliminaryTimeoutMs / 1000} s`);
+        outcome.destroyed.push(dst);
+        return { ...outcome, error: new FxpError('TIMEOUT', `No reply to ${dstCommand.split(' ')[0]} in time.`, { site: dst.site.name, command: dstCommand }) };
+      }
+    }
+    if (store.final === undefined && !cancelled) {
+      retrieve = track(src, srcCommand, reply => record(src, srcCommand, reply));
+    }
+
+    const transfers = retrieve ? [store, retrieve] : [store];
+    await settleWithSkew(transfers, opts, () => cancelled);
+
+    if (cancelled) {
+      await abortBoth(transfers, opts, outcome);
+      return { ...outcome, error: cancelledError() };
+    }
+    for (const t of transfers) {
+      if (t.final === undefined) {
+        t.conn.destroy(`silent ${opts.skewTimeoutMs / 1000} s after the other server finished`);
+        outcome.destroyed.push(t.conn);
+      } else if (!(t.final instanceof Error)) {
+        record(t.conn, t.command, t.final);
+      }
+    }
+    return classify(src, dst, sides, store, retrieve, outcome);
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise(resolve => {
+    if (!signal) return;
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise(resolve => { timer = setTimeout(() => resolve('timeout'), ms); });
+  try {
+    return await Promise.race([...promises, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits for every final reply; once one side has finished, the rest get `skewTimeoutMs`. */
+async function settleWithSkew(transfers: Pending[], opts: AttemptOptions, isCancelled: () => boolean): Promise<void> {
+  const all = Promise.all(transfers.map(t => t.promise));
+  const cancel = aborted(opts.signal);
+  await Promise.race([Promise.race(transfers.map(t => t.promise)), cancel]);
+  if (isCancelled()) return;
+  await raceTimeout([all, cancel], opts.skewTimeoutMs);
+}
+
+async function abortBoth(transfers: Pending[], opts: AttemptOptions, outcome: AttemptOutcome): Promise<void> {
+  for (const t of transfers) if (t.final === undefined) t.conn.sendAbort();
+  await raceTimeout([Promise.all(transfers.map(t => t.promise))], opts.abortGraceMs);
+  for (const t of transfers) {
+    // A transfer cut short leaves the control connection in an unknown state: never reuse it.
+    t.conn.destroy('transfer cancelled');
+    outcome.destroyed.push(t.conn);
+  }
+}
+
+function classify(
+  src: FtpConnection, dst: FtpConnection, sides: Sides, store: Pending, retrieve: Pending | undefined, outcome: AttemptOutcome,
+): AttemptOutcome {
+  const passiveT = sides.passive === dst ? store : retrieve;
+  const activeT = sides.active === dst ? store : retrieve;
+  const finalOf = (t: Pending | undefined) => (t && t.final && !(t.final instanceof Error) ? t.final : undefined);
+  const passiveReply = finalOf(passiveT);
+  const activeReply = finalOf(activeT);
+
+  const connectionError = [store, retrieve].find(t => t?.final instanceof Error);
+  if (connectionError && connectionError.final instanceof Error) {
+    return { ...outcome, error: connectionError.final instanceof FxpError ? connectionError.final : new FxpError('CONNECTION_LOST', connectionError.final.message, { site: connectionError.conn.site.name, command: connectionError.command }) };
+  }
+  if (passiveReply && activeReply && isCompletion(passiveReply.code) && activeReply && isCompletion(activeReply.code)) {
+    return { ...outcome, ok: true };
+  }
+  // The passive side refused, or stayed silent while the active side finished.
+  if (passiveT && (!passiveReply ? outcome.destroyed.includes(passiveT.conn) : looksLikePassiveRefusal(passiveReply))) {
+    return { ...outcome, error: passiveRefusal(side(sides.passive), passiveT.command, passiveReply) };
+  }
+  // Source errors (missing file, permission) and destination errors are about the file, not FXP.
+  const retrReply = finalOf(retrieve);
+  const storReply = finalOf(store);
+  if (storReply && !isCompletion(storReply.code) && !isDataConnectionCode(storReply.code)) {
+    return { ...outcome, error: dst.replyError(store.command, storReply) };
+  }
+  if (retrReply && !isCompletion(retrReply.code) && !isDataConnectionCode(retrReply.code)) {
+    return { ...outcome, error: src.replyError(retrieve!.command, retrReply) };
+  }
+  if (activeReply && isDataConnectionCode(activeReply.code) && activeT) {
+    return { ...outcome, error: dataConnectionFailure(side(sides.active), activeT.command, activeReply, side(sides.passive)) };
+  }
+  if (passiveReply && isDataConnectionCode(passiveReply.code) && passiveT) {
+    return { ...outcome, error: passiveRefusal(side(sides.passive), passiveT.command, passiveReply) };
+  }
+  const silent = [store, retrieve].find(t => t && t.final === undefined);
+  return {
+    ...outcome,
+    error: new FxpError('TIMEOUT', 'A server did not finish the transfer.', { site: silent?.conn.site.name, command: silent?.command }),
+  };
+}
+
+function isDataConnectionCode(code: number): boolean {
+  return code === 425 || code === 426;
+}
+

@@ -1,0 +1,57 @@
+import { PassThrough, Transform } from 'stream';
+import type { FtpConnection } from './connection';
+import { cancelledError, FxpError } from './errors';
+
+export interface RelayResult {
+  bytes: number;
+}
+
+/** Bounded buffer between download and upload: backpressure keeps memory flat whatever the file size. */
+const RELAY_HIGH_WATER = 1024 * 1024;
+
+/** RETR streamed straight into STOR through this machine: no temporary file, bounded memory. */
+export async function relayCopy(
+  src: FtpConnection, srcPath: string, dst: FtpConnection, dstPath: string,
+  opts: { signal?: AbortSignal; restartAt?: number; append?: boolean; onBytes?: (n: number) => void },
+): Promise<RelayResult> {
+  if (opts.signal?.aborted) throw cancelledError();
+  let bytes = 0;
+  const counter = new Transform({
+    highWaterMark: RELAY_HIGH_WATER,
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      opts.onBytes?.(bytes);
+      done(null, chunk);
+    },
+  });
+  const pipe = new PassThrough({ highWaterMark: RELAY_HIGH_WATER });
+  counter.pipe(pipe);
+  const onAbort = () => {
+    const err = cancelledError();
+    counter.destroy(err);
+    pipe.destroy(err);
+    src.close();
+    dst.close();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const download = src.library(`RETR ${srcPath}`, c => c.downloadTo(counter, srcPath, opts.restartAt ?? 0));
+    const upload = dst.library(`STOR ${dstPath}`, c => (opts.append ? c.appendFrom(pipe, dstPath) : c.uploadFrom(pipe, dstPath)));
+    // One side failing must stop the other at once, or it would wait for data forever.
+    let firstFailure: unknown;
+    const stop = (stream: Transform | PassThrough) => (err: unknown) => {
+      firstFailure ??= err;
+      stream.destroy(err instanceof Error ? err : new Error(String(err)));
+    };
+    download.catch(stop(pipe));
+    upload.catch(stop(counter));
+    const results = await Promise.allSettled([download, upload]);
+    if (opts.signal?.aborted) throw cancelledError();
+    if (results.some(r => r.status === 'rejected')) {
+      throw firstFailure instanceof FxpError ? firstFailure : new FxpError('CONNECTION_LOST', String(firstFailure));
+    }
+    return { bytes };
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
