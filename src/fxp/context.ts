@@ -1,6 +1,6 @@
 import { FTPContext, FTPError, type FTPResponse } from 'basic-ftp';
 import { Socket } from 'net';
-import { ReplyFramer, ReplyTooLargeError } from './reply';
+import { ReplyFramer, ReplyTooLargeError, type Reply } from './reply';
 import { maskSecrets, type Logger } from './transcript';
 
 /** Bytes seen on sockets the engine opened: control vs data. FXP must keep data at zero. */
@@ -17,6 +17,8 @@ export class ByteCounter {
 export class FramedContext extends FTPContext {
   private framer = new ReplyFramer();
   private creatingControl = false;
+  /** Replies that arrived while no command was waiting. */
+  unsolicited: Reply[] = [];
 
   constructor(
     timeout: number,
@@ -68,6 +70,11 @@ export class FramedContext extends FTPContext {
     }
     for (const reply of replies) {
       this.logger('debug', `${this.siteName} < ${maskSecrets(reply.text, this.secrets).replace(/\n/g, '\n    ')}`);
+      if (!this._task) {
+        // A reply nobody asked for (a passive server refusing a foreign connection says so at once): keep it.
+        this.unsolicited.push(reply);
+        continue;
+      }
       const response: FTPResponse = { code: reply.code, message: reply.text };
       this._passToHandler(reply.code >= 400 ? new FTPError(response) : response);
     }

@@ -21,6 +21,8 @@ export interface CopyOptions {
    */
   confirmRelay?: (reason: FxpError) => Promise<boolean>;
   onBytes?: (bytes: number) => void;
+  /** Try only this orientation (tests, diagnosis); default: destination passive, then source passive. */
+  orientation?: Orientation;
 }
 
 export interface AttemptRecord {
@@ -80,7 +82,8 @@ export async function copyFile(
 
     const relayOnly = opts.relay === 'always' || srcPool.site.fxpPolicy === 'relay-only' || dstPool.site.fxpPolicy === 'relay-only';
     if (!relayOnly) {
-      for (const orientation of ['dst-passive', 'src-passive'] as Orientation[]) {
+      const orientations: Orientation[] = opts.orientation ? [opts.orientation] : ['dst-passive', 'src-passive'];
+      for (const orientation of orientations) {
         const outcome = await fxpAttempt(src.conn, dst.conn, srcPath, dstPath, orientation, {
           logger, signal: opts.signal, restartAt, append: opts.append ?? false, ...timeouts,
         });
@@ -108,7 +111,7 @@ export async function copyFile(
           throw error;
         }
         failures.push(error);
-        if (orientation === 'dst-passive') error.next = 'Trying the other direction (source passive).';
+        if (orientation !== orientations[orientations.length - 1]) error.next = 'Trying the other direction (source passive).';
       }
     }
 

@@ -51,8 +51,10 @@ export function passiveRefusal(side: SideInfo, command: string, reply: Reply | u
 
 const PASSIVE_REFUSAL_RE = /foreign|bad ip|security|permission denied|not allowed|refused|rejected/i;
 
+/** A passive server's final reply that means "no acceptable data connection arrived". */
 export function looksLikePassiveRefusal(reply: Reply): boolean {
-  return (reply.code === 425 || reply.code === 426 || reply.code === 500 || reply.code === 501 || reply.code === 550)
+  if (reply.code === 421 || reply.code === 425) return true;
+  return (reply.code === 426 || reply.code === 500 || reply.code === 501 || reply.code === 550)
     && PASSIVE_REFUSAL_RE.test(firstLine(reply.text));
 }
 

@@ -16,7 +16,7 @@ export interface EngineOptions {
   timeouts?: Partial<Timeouts>;
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = { skewTimeoutMs: 15_000, preliminaryTimeoutMs: 30_000, abortGraceMs: 3_000 };
+export const DEFAULT_TIMEOUTS: Timeouts = { skewTimeoutMs: 10_000, preliminaryTimeoutMs: 15_000, abortGraceMs: 3_000 };
 
 export interface Listing {
   entries: Entry[];

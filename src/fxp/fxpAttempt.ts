@@ -60,6 +60,8 @@ export async function fxpAttempt(
   const fail = (error: FxpError): AttemptOutcome => ({ ...outcome, ok: false, error });
 
   if (opts.signal?.aborted) return fail(cancelledError());
+  src.ctx.unsolicited.length = 0;
+  dst.ctx.unsolicited.length = 0;
 
   // 1. Passive side: PRET (distributed servers need it), then PASV or EPSV.
   const dstCommand = opts.append ? `APPE ${dstPath}` : `STOR ${dstPath}`;
@@ -94,6 +96,12 @@ export async function fxpAttempt(
   record(sides.active, portCommand, portReply);
   if (!isCompletion(portReply.code)) {
     return fail(activeRefusal(side(sides.active), portCommand, portReply));
+  }
+
+  const early = sides.passive.ctx.unsolicited.splice(0).find(r => r.code >= 400);
+  if (early) {
+    record(sides.passive, '(unsolicited)', early);
+    return fail(passiveRefusal(side(sides.passive), passiveTransfer, early));
   }
 
   // 3. Restart offsets on both sides.
@@ -169,15 +177,18 @@ interface Pending {
   conn: FtpConnection;
   command: string;
   promise: Promise<Reply | Error>;
+  /** Resolves with the first reply of any kind (1xx or final). */
+  started: Promise<void>;
   final?: Reply | Error;
 }
 
 function track(conn: FtpConnection, command: string, onPreliminary: (r: Reply) => void): Pending {
-  const pending: Pending = {
-    conn, command,
-    promise: conn.transfer(command, onPreliminary).then(r => r, (e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
-  };
-  void pending.promise.then(r => { pending.final = r; });
+  let markStarted: () => void = () => undefined;
+  const started = new Promise<void>(resolve => { markStarted = resolve; });
+  const promise = conn.transfer(command, reply => { markStarted(); onPreliminary(reply); })
+    .then(r => r, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+  const pending: Pending = { conn, command, promise, started };
+  void promise.then(r => { pending.final = r; markStarted(); });
   return pending;
 }
 
@@ -185,9 +196,7 @@ async function runTransfers(
   src: FtpConnection, dst: FtpConnection, sides: Sides, srcCommand: string, dstCommand: string,
   opts: AttemptOptions, outcome: AttemptOutcome, record: (c: FtpConnection, cmd: string, r: Reply) => void,
 ): Promise<AttemptOutcome> {
-  let dstPreliminary: (() => void) | undefined;
-  const dstStarted = new Promise<void>(resolve => { dstPreliminary = resolve; });
-  const store = track(dst, dstCommand, reply => { record(dst, dstCommand, reply); dstPreliminary?.(); });
+  const store = track(dst, dstCommand, reply => record(dst, dstCommand, reply));
   outcome.destinationTouched = true;
 
   let cancelled = false;
@@ -197,7 +206,7 @@ async function runTransfers(
     let retrieve: Pending | undefined;
     if (sides.active === dst) {
       // The active destination connects to the source's port on STOR; the source must not start before.
-      const first = await raceTimeout([dstStarted, store.promise, aborted(opts.signal)], opts.preliminaryTimeoutMs);
+      const first = await raceTimeout([store.started, aborted(opts.signal)], opts.preliminaryTimeoutMs);
       if (first === 'timeout') {
         dst.destroy(`no reply to ${dstCommand} within ${opts.preliminaryTimeoutMs / 1000} s`);
         outcome.destroyed.push(dst);
@@ -206,21 +215,37 @@ async function runTransfers(
     }
     if (store.final === undefined && !cancelled) {
       retrieve = track(src, srcCommand, reply => record(src, srcCommand, reply));
+      if (sides.active === src) {
+        // The active source says 1xx once it reached the destination; silence means the data connection never formed.
+        const first = await raceTimeout([retrieve.started, store.promise, aborted(opts.signal)], opts.preliminaryTimeoutMs);
+        if (first === 'timeout') {
+          await abortBoth([store, retrieve], opts, outcome);
+          return {
+            ...outcome,
+            error: new FxpError('FXP_DATA_CONNECTION', `Neither server reported the data connection within ${opts.preliminaryTimeoutMs / 1000} s.`, {
+              site: dst.site.name, command: dstCommand,
+              hint: `${dst.site.name} most likely dropped the connection from ${src.site.name} (FXP not allowed on the passive side), or a firewall is in between.`,
+            }),
+          };
+        }
+      }
     }
-
     const transfers = retrieve ? [store, retrieve] : [store];
-    await settleWithSkew(transfers, opts, () => cancelled);
+    const abortedSides = await settleWithSkew(transfers, opts, () => cancelled);
 
     if (cancelled) {
       await abortBoth(transfers, opts, outcome);
       return { ...outcome, error: cancelledError() };
     }
     for (const t of transfers) {
-      if (t.final === undefined) {
+      if (t.final !== undefined && !(t.final instanceof Error)) record(t.conn, t.command, t.final);
+      if (abortedSides.includes(t)) {
+        // After ABOR a server may send one or two more replies: never reuse that control connection.
+        t.conn.destroy('aborted after the other server failed');
+        outcome.destroyed.push(t.conn);
+      } else if (t.final === undefined) {
         t.conn.destroy(`silent ${opts.skewTimeoutMs / 1000} s after the other server finished`);
         outcome.destroyed.push(t.conn);
-      } else if (!(t.final instanceof Error)) {
-        record(t.conn, t.command, t.final);
       }
     }
     return classify(src, dst, sides, store, retrieve, outcome);
@@ -247,13 +272,24 @@ async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<un
   }
 }
 
-/** Waits for every final reply; once one side has finished, the rest get `skewTimeoutMs`. */
-async function settleWithSkew(transfers: Pending[], opts: AttemptOptions, isCancelled: () => boolean): Promise<void> {
+/**
+ * Waits for every final reply. Once one side has finished, the rest get `skewTimeoutMs`; once one side
+ * has failed, waiting is pointless: the rest are sent ABOR and get `abortGraceMs`.
+ */
+async function settleWithSkew(transfers: Pending[], opts: AttemptOptions, isCancelled: () => boolean): Promise<Pending[]> {
   const all = Promise.all(transfers.map(t => t.promise));
   const cancel = aborted(opts.signal);
   await Promise.race([Promise.race(transfers.map(t => t.promise)), cancel]);
-  if (isCancelled()) return;
+  if (isCancelled()) return [];
+  const failedFirst = transfers.some(t => t.final !== undefined && (t.final instanceof Error || t.final.code >= 400));
+  const waiting = transfers.filter(t => t.final === undefined);
+  if (failedFirst && waiting.length > 0) {
+    for (const t of waiting) t.conn.sendAbort();
+    await raceTimeout([all, cancel], opts.abortGraceMs);
+    return waiting;
+  }
   await raceTimeout([all, cancel], opts.skewTimeoutMs);
+  return [];
 }
 
 async function abortBoth(transfers: Pending[], opts: AttemptOptions, outcome: AttemptOutcome): Promise<void> {
@@ -283,7 +319,8 @@ function classify(
     return { ...outcome, ok: true };
   }
   // The passive side refused, or stayed silent while the active side finished.
-  if (passiveT && (!passiveReply ? outcome.destroyed.includes(passiveT.conn) : looksLikePassiveRefusal(passiveReply))) {
+  const passiveSilent = passiveT !== undefined && !passiveReply && activeReply !== undefined && isCompletion(activeReply.code);
+  if (passiveT && (passiveSilent || (passiveReply && looksLikePassiveRefusal(passiveReply)))) {
     return { ...outcome, error: passiveRefusal(side(sides.passive), passiveT.command, passiveReply) };
   }
   // Source errors (missing file, permission) and destination errors are about the file, not FXP.
