@@ -15,7 +15,7 @@ export function detectServerMake(welcome: string): ServerMake {
   if (/proftpd/i.test(welcome)) return 'proftpd';
   if (/vsftpd/i.test(welcome)) return 'vsftpd';
   if (/pyftpdlib/i.test(welcome)) return 'pyftpdlib';
-  if (/fxp-testd/i.test(welcome)) return 'fxp-testd';
+  if (/fxp-testd|FXP test ftpd/i.test(welcome)) return 'fxp-testd';
   return 'unknown';
 }
 

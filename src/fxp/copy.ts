@@ -1,7 +1,7 @@
 import type { FtpConnection } from './connection';
 import { isFileProblem } from './diagnose';
 import { cancelledError, FxpError, isFxpError } from './errors';
-import { fxpAttempt, type ExchangedReply, type Orientation } from './fxpAttempt';
+import { fxpAttempt, type ExchangedReply, type Orientation, type TransferWatch } from './fxpAttempt';
 import type { SitePool } from './pool';
 import { relayCopy } from './relay';
 import type { Logger } from './transcript';
@@ -51,6 +51,9 @@ export interface Timeouts {
   skewTimeoutMs: number;
   preliminaryTimeoutMs: number;
   abortGraceMs: number;
+  /** Destination size polling during FXP: interval, and how long without growth counts as stalled. */
+  pollIntervalMs: number;
+  stallTimeoutMs: number;
 }
 
 interface Lease {
@@ -74,6 +77,7 @@ export async function copyFile(
     throw err;
   }
   const names = { source: { site: srcPool.site.name, path: srcPath }, destination: { site: dstPool.site.name, path: dstPath } };
+  const watch = sizeWatch(dstPool, dstPath, timeouts, opts);
   try {
     const sourceSize = await requireSource(src.conn, srcPath);
     const destinationExisted = (await dst.conn.size(dstPath)) !== undefined;
@@ -85,7 +89,7 @@ export async function copyFile(
       const orientations: Orientation[] = opts.orientation ? [opts.orientation] : ['dst-passive', 'src-passive'];
       for (const orientation of orientations) {
         const outcome = await fxpAttempt(src.conn, dst.conn, srcPath, dstPath, orientation, {
-          logger, signal: opts.signal, restartAt, append: opts.append ?? false, ...timeouts,
+          logger, signal: opts.signal, restartAt, append: opts.append ?? false, ...timeouts, watch: watch.watch,
         });
         const record: AttemptRecord = { mode: 'fxp', orientation, ok: outcome.ok, exchange: outcome.exchange, addressReason: outcome.addressReason };
         attempts.push(record);
@@ -153,9 +157,39 @@ export async function copyFile(
       throw error;
     }
   } finally {
+    watch.release();
     srcPool.release(src.conn, 'transfer');
     dstPool.release(dst.conn, 'transfer');
   }
+}
+
+/** A second connection to the destination that polls SIZE; absent when the site's limit leaves no room. */
+function sizeWatch(dstPool: SitePool, dstPath: string, timeouts: Timeouts, opts: CopyOptions) {
+  let probe: FtpConnection | undefined;
+  let unavailable = false;
+  let busy = false;
+  const watch: TransferWatch = {
+    intervalMs: timeouts.pollIntervalMs,
+    stallMs: timeouts.stallTimeoutMs,
+    onBytes: opts.onBytes,
+    size: async () => {
+      if (unavailable || busy) return undefined;
+      busy = true;
+      try {
+        if (!probe || probe.closed) {
+          probe = await dstPool.tryAcquire('browse', opts.signal).catch(() => undefined);
+          if (!probe) unavailable = true;
+        }
+        return probe ? await probe.size(dstPath) : undefined;
+      } finally {
+        busy = false;
+      }
+    },
+  };
+  return {
+    watch,
+    release: () => { if (probe) dstPool.release(probe, 'browse', !busy && !probe.closed); },
+  };
 }
 
 async function requireSource(conn: FtpConnection, path: string): Promise<number | undefined> {

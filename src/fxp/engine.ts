@@ -16,7 +16,9 @@ export interface EngineOptions {
   timeouts?: Partial<Timeouts>;
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = { skewTimeoutMs: 10_000, preliminaryTimeoutMs: 15_000, abortGraceMs: 3_000 };
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  skewTimeoutMs: 10_000, preliminaryTimeoutMs: 15_000, abortGraceMs: 3_000, pollIntervalMs: 1_000, stallTimeoutMs: 60_000,
+};
 
 export interface Listing {
   entries: Entry[];

@@ -29,6 +29,16 @@ export interface AttemptOptions {
   restartAt: number;
   /** Use APPE on the destination instead of REST+STOR. */
   append: boolean;
+  /** Destination size probe on a separate connection: progress, and the only way to see a stalled FXP. */
+  watch?: TransferWatch;
+}
+
+export interface TransferWatch {
+  size: () => Promise<number | undefined>;
+  intervalMs: number;
+  /** No growth for this long, while neither server has finished, means the transfer is stuck. */
+  stallMs: number;
+  onBytes?: (bytes: number) => void;
 }
 
 export interface AttemptOutcome {
@@ -231,7 +241,22 @@ async function runTransfers(
       }
     }
     const transfers = retrieve ? [store, retrieve] : [store];
-    const abortedSides = await settleWithSkew(transfers, opts, () => cancelled);
+    let stalled = false;
+    const watching = opts.watch && retrieve ? watchProgress(opts.watch, transfers, () => { stalled = true; }) : undefined;
+    const abortedSides = await settleWithSkew(transfers, opts, () => cancelled || stalled, watching?.stalled);
+    watching?.stop();
+    if (stalled) {
+      const passiveT = sides.passive === dst ? store : retrieve!;
+      const passiveStarted = outcome.exchange.some(e => e.site === sides.passive.site.name && e.command === passiveT.command && e.code < 200);
+      await abortBoth(transfers, opts, outcome);
+      const seconds = opts.watch!.stallMs / 1000;
+      return {
+        ...outcome,
+        error: passiveStarted
+          ? new FxpError('TIMEOUT', `The transfer made no progress for ${seconds} s.`, { site: dst.site.name, command: dstCommand })
+          : passiveRefusal(side(sides.passive), passiveT.command, undefined),
+      };
+    }
 
     if (cancelled) {
       await abortBoth(transfers, opts, outcome);
@@ -248,10 +273,50 @@ async function runTransfers(
         outcome.destroyed.push(t.conn);
       }
     }
-    return classify(src, dst, sides, store, retrieve, outcome);
+    const result = classify(src, dst, sides, store, retrieve, outcome);
+    if (!result.ok) {
+      // A refused transfer can leave a server waiting for another data connection and answering later:
+      // such a control connection would hand its stale replies to the next command. Never reuse it.
+      for (const t of transfers) {
+        if (!result.destroyed.includes(t.conn)) {
+          t.conn.destroy('its transfer did not complete cleanly');
+          result.destroyed.push(t.conn);
+        }
+      }
+    }
+    return result;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Polls the destination size until every transfer has a final reply; resolves `stalled` when growth stops. */
+function watchProgress(watch: TransferWatch, transfers: Pending[], onStall: () => void): { stalled: Promise<void>; stop: () => void } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let last: number | undefined;
+  let lastChange = Date.now();
+  let fireStall: () => void = () => undefined;
+  const stalled = new Promise<void>(resolve => { fireStall = resolve; });
+  const tick = async () => {
+    if (stopped || transfers.every(t => t.final !== undefined)) return;
+    const size = await watch.size().catch(() => undefined);
+    if (stopped) return;
+    if (size !== undefined && size !== last) {
+      last = size;
+      lastChange = Date.now();
+      watch.onBytes?.(size);
+    }
+    // Once one side has finished, the skew timeout is in charge, not the stall watch.
+    if (transfers.every(t => t.final === undefined) && Date.now() - lastChange >= watch.stallMs) {
+      onStall();
+      fireStall();
+      return;
+    }
+    timer = setTimeout(() => void tick(), watch.intervalMs);
+  };
+  timer = setTimeout(() => void tick(), watch.intervalMs);
+  return { stalled, stop: () => { stopped = true; clearTimeout(timer); } };
 }
 
 function aborted(signal: AbortSignal | undefined): Promise<void> {
@@ -276,9 +341,9 @@ async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<un
  * Waits for every final reply. Once one side has finished, the rest get `skewTimeoutMs`; once one side
  * has failed, waiting is pointless: the rest are sent ABOR and get `abortGraceMs`.
  */
-async function settleWithSkew(transfers: Pending[], opts: AttemptOptions, isCancelled: () => boolean): Promise<Pending[]> {
+async function settleWithSkew(transfers: Pending[], opts: AttemptOptions, isCancelled: () => boolean, stall?: Promise<void>): Promise<Pending[]> {
   const all = Promise.all(transfers.map(t => t.promise));
-  const cancel = aborted(opts.signal);
+  const cancel = stall ? Promise.race([aborted(opts.signal), stall]) : aborted(opts.signal);
   await Promise.race([Promise.race(transfers.map(t => t.promise)), cancel]);
   if (isCancelled()) return [];
   const failedFirst = transfers.some(t => t.final !== undefined && (t.final instanceof Error || t.final.code >= 400));

@@ -65,6 +65,22 @@ export class SitePool {
     }
   }
 
+  /** A connection now if one is idle or the limit allows a new one; undefined instead of waiting. */
+  async tryAcquire(kind: ConnectionKind, signal?: AbortSignal): Promise<FtpConnection | undefined> {
+    if (this.closed) return undefined;
+    const reused = await this.takeIdle(kind);
+    if (reused) return reused;
+    if (this.open >= this.limit) return undefined;
+    this.open++;
+    try {
+      return await this.connect(signal);
+    } catch (err) {
+      this.open--;
+      this.wakeOne();
+      throw err;
+    }
+  }
+
   private async takeIdle(kind: ConnectionKind): Promise<FtpConnection | undefined> {
     while (true) {
       const index = this.idle.findIndex(i => i.kind === kind);
