@@ -3,7 +3,7 @@ import { createInterface } from 'readline';
 import { Writable } from 'stream';
 import { readFileSync } from 'fs';
 import {
-  doctor, FxpEngine, FxpError, isFxpError, maskSecrets, baseName, type CopyResult, type LogLevel, type RelayMode, type Site,
+  doctor, FxpEngine, FxpError, isFxpError, maskSecrets, baseName, type CopyResult, type DataProtection, type LogLevel, type RelayMode, type Site,
 } from '../fxp';
 import { parseSiteUrl, redact, type SiteUrl } from './url';
 
@@ -16,19 +16,23 @@ URLs: ftp://user@host:port/path, ftps://user@host:port/path (explicit TLS).
 A destination ending in "/" means "into this folder, same name".
 Passwords: in the URL, or FXP_SRC_PASSWORD / FXP_DST_PASSWORD (cp, doctor), or FXP_PASSWORD, or a prompt.
 Options: --relay MODE (default auto), --json, --verbose (protocol transcript on stderr),
-         --ca FILE (trust this CA for TLS), --insecure (do not verify TLS certificates).`;
+         --protection required|preferred|clear-allowed (data encryption for FXP between TLS sites; default preferred),
+         --ca FILE (trust this CA for TLS), --trust-fingerprint SHA256 (pin a self-signed certificate),
+         --insecure (do not verify TLS certificates).`;
 
 interface Flags {
   json: boolean;
   verbose: boolean;
   relay: RelayMode;
   ca?: string;
+  trustFingerprints: string[];
+  protection: DataProtection;
   insecure: boolean;
   positional: string[];
 }
 
 export function parseArgs(argv: string[]): Flags {
-  const flags: Flags = { json: false, verbose: false, relay: 'auto', insecure: false, positional: [] };
+  const flags: Flags = { json: false, verbose: false, relay: 'auto', insecure: false, trustFingerprints: [], protection: 'preferred', positional: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -40,6 +44,14 @@ export function parseArgs(argv: string[]): Flags {
     else if (arg === '-v' || arg === '--verbose') flags.verbose = true;
     else if (arg === '--insecure') flags.insecure = true;
     else if (arg === '--ca') flags.ca = value();
+    else if (arg === '--trust-fingerprint') flags.trustFingerprints.push(value());
+    else if (arg === '--protection') {
+      const p = value();
+      if (p !== 'required' && p !== 'preferred' && p !== 'clear-allowed') {
+        throw new FxpError('INVALID_INPUT', `--protection must be required, preferred or clear-allowed, not "${p}".`);
+      }
+      flags.protection = p;
+    }
     else if (arg === '--relay' || arg.startsWith('--relay=')) {
       const mode = arg.includes('=') ? arg.slice(8) : value();
       if (mode !== 'never' && mode !== 'auto' && mode !== 'always') {
@@ -95,6 +107,7 @@ class Passwords {
 function applyTls(site: Site, flags: Flags): void {
   if (flags.ca) site.ca = [readFileSync(flags.ca, 'utf8')];
   if (flags.insecure) site.verifyCertificate = false;
+  if (flags.trustFingerprints.length) site.trustedFingerprints = flags.trustFingerprints;
 }
 
 function makeEngine(flags: Flags, passwords: Passwords): FxpEngine {
@@ -122,6 +135,7 @@ function describeCopy(r: CopyResult): string {
     : 'relay (through this machine)';
   const lines = [
     `${how}: ${r.source.site}:${r.source.path} -> ${r.destination.site}:${r.destination.path}`,
+    `data: ${r.channel}${r.encrypted ? '' : ' (file data crossed the network unencrypted)'}`,
     `${human(r.bytes)} in ${r.seconds.toFixed(2)} s ${speed}, verified by ${r.verification.method} (${r.verification.detail})`,
   ];
   if (r.relayReason) lines.push(`Relayed because: ${r.relayReason}`);
@@ -166,7 +180,7 @@ async function run(argv: string[]): Promise<number> {
       const dstPath = dst.path.endsWith('/') ? dst.path + baseName(src.path) : dst.path;
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
-      const result = await engine.copyFile(src.site, src.path, dst.site, dstPath, { relay: flags.relay, signal: controller.signal });
+      const result = await engine.copyFile(src.site, src.path, dst.site, dstPath, { relay: flags.relay, signal: controller.signal, dataProtection: flags.protection });
       out(flags.json ? JSON.stringify({ ok: true, ...result }) : describeCopy(result));
       return 0;
     }
@@ -198,6 +212,11 @@ export async function main(argv: string[]): Promise<number> {
     return await run(argv);
   } catch (err) {
     const error = isFxpError(err) ? err : new FxpError('CONNECTION_LOST', err instanceof Error ? err.message : String(err));
+    if (error.certificate) {
+      const c = error.certificate;
+      process.stderr.write(`Certificate: ${c.subject}\n  issued by ${c.issuer}\n  valid ${c.validFrom} to ${c.validTo}\n  SHA-256 ${c.fingerprint256}\n`
+        + `To trust it: --trust-fingerprint ${c.fingerprint256}\n`);
+    }
     if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ ok: false, error: error.toJSON() })}\n`);
     process.stderr.write(`fxp: ${error.describe()}\n`);
     for (const cause of error.causes ?? []) process.stderr.write(`  - ${cause.describe()}\n`);

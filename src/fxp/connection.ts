@@ -1,8 +1,8 @@
 import { Client, FTPError, type FileInfo, type FTPResponse } from 'basic-ftp';
-import type { ConnectionOptions as TlsOptions } from 'tls';
+import { rootCertificates, type ConnectionOptions as TlsOptions, type PeerCertificate, type TLSSocket } from 'tls';
 import { normalizeAddress } from './address';
 import { ByteCounter, FramedContext } from './context';
-import { asFxpError, cancelledError, FxpError, firstLine } from './errors';
+import { asFxpError, cancelledError, FxpError, firstLine, type CertificateInfo } from './errors';
 import { emptyCapabilities, parseFeat, parsePwdReply, parseSizeReply, type Capabilities } from './parse';
 import type { Reply } from './reply';
 import type { Site } from './site';
@@ -42,6 +42,8 @@ export class FtpConnection {
   make: ServerMake = 'unknown';
   /** SSCN is sticky on the server: remember what we set. */
   sscnClientMethod = false;
+  /** The data protection level the server has now (PROT C/P); undefined on plain connections. */
+  prot: 'C' | 'P' | undefined;
   private readonly timeoutMs: number;
   private busy = false;
 
@@ -69,13 +71,33 @@ export class FtpConnection {
     }
   }
 
+  /** We verify the certificate ourselves after the handshake (system store + site CAs + pinned fingerprints). */
   private tlsOptions(): TlsOptions {
     return {
       host: this.site.host,
       servername: /^[\d.:]+$/.test(this.site.host) ? undefined : this.site.host,
-      ca: this.site.ca && this.site.ca.length > 0 ? this.site.ca : undefined,
-      rejectUnauthorized: this.site.verifyCertificate !== false,
+      ca: this.site.ca && this.site.ca.length > 0 ? [...rootCertificates, ...this.site.ca] : undefined,
+      rejectUnauthorized: false,
     };
+  }
+
+  private checkCertificate(): void {
+    const socket = this.ctx.socket as TLSSocket;
+    if (this.site.verifyCertificate === false || socket.authorized) return;
+    const cert = socket.getPeerCertificate();
+    const info = certificateInfo(cert, String(socket.authorizationError ?? 'unknown'));
+    const pinned = (this.site.trustedFingerprints ?? []).map(normalizeFingerprint);
+    if (pinned.includes(info.fingerprint256)) return;
+    if (pinned.length > 0) {
+      throw new FxpError('CERT_CHANGED', 'The server presented a different certificate from the one you trusted. This can mean an attack on the connection, or a renewed certificate.', {
+        site: this.site.name, certificate: info,
+        hint: `Compare the new fingerprint ${info.fingerprint256} with the server's admin before trusting it again.`,
+      });
+    }
+    throw new FxpError('CERT_UNTRUSTED', `The server's certificate is not trusted (${info.reason}).`, {
+      site: this.site.name, certificate: info,
+      hint: 'Trust this certificate\'s fingerprint for this site, or add the CA that signed it.',
+    });
   }
 
   private async connectAndLogin(): Promise<void> {
@@ -85,10 +107,12 @@ export class FtpConnection {
     try {
       if (site.security === 'implicit') {
         welcome = await this.client.connectImplicitTLS(site.host, site.port, this.tlsOptions());
+        this.checkCertificate();
       } else {
         welcome = await this.client.connect(site.host, site.port);
       }
     } catch (err) {
+      if (err instanceof FxpError) throw err;
       throw this.connectError(err);
     }
     this.welcome = welcome.message;
@@ -106,10 +130,12 @@ export class FtpConnection {
         }
         throw new FxpError('CONNECT_FAILED', `TLS handshake failed: ${(err as Error).message}.`, {
           site: site.name, cause: err,
-          hint: 'If the server uses a self-signed certificate, add its CA certificate or trust its fingerprint for this site.',
+          hint: 'Check that the server offers explicit TLS on this port (implicit TLS usually listens on 990).',
         });
       }
+      this.checkCertificate();
     }
+    if (site.security !== 'none') await waitForSessionTicket(this.ctx.socket as TLSSocket);
     await this.login();
     const feat = await this.raw('FEAT');
     this.caps = parseFeat(feat.code, feat.text);
@@ -118,7 +144,7 @@ export class FtpConnection {
     await this.ok('TYPE I');
     if (site.security !== 'none') {
       await this.raw('PBSZ 0');
-      await this.ok('PROT P');
+      await this.setProt('P');
     }
   }
 
@@ -247,16 +273,39 @@ export class FtpConnection {
     this.busy = true;
   }
 
+  async setProt(level: 'C' | 'P'): Promise<void> {
+    if (this.prot === level) return;
+    await this.ok(`PROT ${level}`);
+    this.prot = level;
+  }
+
+  /** SSCN ON/OFF: only after FEAT listed it and only on a TLS control connection (the seed spec's client rules 1 and 2). */
+  async setSscn(clientMethod: boolean): Promise<Reply | undefined> {
+    if (this.sscnClientMethod === clientMethod) return undefined;
+    if (!this.caps.sscn || !this.isTls) {
+      if (!clientMethod) return undefined;
+      throw new FxpError('TLS_FXP_FAILED', 'The server does not offer SSCN.', { site: this.site.name, command: 'SSCN ON' });
+    }
+    const command = clientMethod ? 'SSCN ON' : 'SSCN OFF';
+    const reply = await this.raw(command);
+    // Only the reply code counts (spec): 2xx granted, anything else refused.
+    if (reply.code < 200 || reply.code >= 300) {
+      throw new FxpError('TLS_FXP_FAILED', `The server refused ${command}.`, { site: this.site.name, command, reply });
+    }
+    this.sscnClientMethod = clientMethod;
+    return reply;
+  }
+
   /** Runs a basic-ftp operation that handles its own data connection (listing, relay streams). */
   async library<T>(what: string, op: (client: Client) => Promise<T>): Promise<T> {
     if (this.busy) throw new Error(`Internal: ${this.site.name} connection is busy; one command at a time`);
     this.busy = true;
     try {
-      if (this.sscnClientMethod) {
-        // SSCN is sticky: a listing or relay on this connection must use the server method again.
+      if (this.sscnClientMethod || (this.isTls && this.prot !== 'P')) {
+        // SSCN is sticky and PROT may have been lowered for clear FXP: our own data connections need TLS server method + PROT P.
         this.busy = false;
-        await this.ok('SSCN OFF');
-        this.sscnClientMethod = false;
+        await this.setSscn(false);
+        await this.setProt('P');
         this.busy = true;
       }
       return await op(this.client);
@@ -303,6 +352,31 @@ export class FtpConnection {
 
 export function toInfo(reply: Reply): { code: number; text: string } {
   return { code: reply.code, text: reply.text };
+}
+
+export function normalizeFingerprint(fp: string): string {
+  const hex = fp.replace(/[^0-9a-f]/gi, '').toUpperCase();
+  return hex.match(/.{2}/g)?.join(':') ?? hex;
+}
+
+function certificateInfo(cert: PeerCertificate, reason: string): CertificateInfo {
+  const name = (n: PeerCertificate['subject'] | undefined) => (n ? Object.entries(n).map(([k, v]) => `${k}=${String(v)}`).join(', ') : '');
+  return {
+    subject: name(cert.subject), issuer: name(cert.issuer), validFrom: cert.valid_from, validTo: cert.valid_to,
+    fingerprint256: normalizeFingerprint(cert.fingerprint256 ?? ''), reason,
+  };
+}
+
+/**
+ * Under TLS 1.3 the session ticket arrives after the handshake; data connections can only resume the
+ * control connection's session (vsftpd, FileZilla Server insist) once it is there.
+ */
+async function waitForSessionTicket(socket: TLSSocket): Promise<void> {
+  if (socket.getProtocol?.() !== 'TLSv1.3' || socket.getSession?.()) return;
+  await new Promise<void>(resolve => {
+    const timer = setTimeout(resolve, 1000);
+    socket.once('session', () => { clearTimeout(timer); resolve(); });
+  });
 }
 
 function mask(command: string): string {

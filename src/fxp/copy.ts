@@ -1,5 +1,7 @@
 import type { FtpConnection } from './connection';
-import { isFileProblem } from './diagnose';
+import { addressFamily } from './address';
+import { isFileProblem, isFxpRefusal, requiresSessionReuse } from './diagnose';
+import { describeChannel, planAttempts, type DataChannel, type DataProtection, type SideTls } from './tlsPlan';
 import { cancelledError, FxpError, isFxpError } from './errors';
 import { fxpAttempt, type ExchangedReply, type Orientation, type TransferWatch } from './fxpAttempt';
 import type { SitePool } from './pool';
@@ -23,11 +25,15 @@ export interface CopyOptions {
   onBytes?: (bytes: number) => void;
   /** Try only this orientation (tests, diagnosis); default: destination passive, then source passive. */
   orientation?: Orientation;
+  /** The site pair's data protection policy (default preferred). */
+  dataProtection?: DataProtection;
 }
 
 export interface AttemptRecord {
   mode: 'fxp' | 'relay';
   orientation?: Orientation;
+  /** "TLS FXP (SSCN, ...)" or "clear data" for FXP attempts. */
+  channel?: string;
   ok: boolean;
   error?: ReturnType<FxpError['toJSON']>;
   exchange: ExchangedReply[];
@@ -37,6 +43,10 @@ export interface AttemptRecord {
 export interface CopyResult {
   mode: 'fxp' | 'relay';
   orientation?: Orientation;
+  /** How the file data travelled: "TLS FXP (SSCN, passive side TLS client)", "clear data", "relay over TLS", "relay (clear)". */
+  channel: string;
+  /** Whether every byte of file data was encrypted on the wire. */
+  encrypted: boolean;
   source: { site: string; path: string };
   destination: { site: string; path: string };
   bytes: number;
@@ -54,6 +64,8 @@ export interface Timeouts {
   /** Destination size polling during FXP: interval, and how long without growth counts as stalled. */
   pollIntervalMs: number;
   stallTimeoutMs: number;
+  /** TLS FXP: how long the servers may take before the first byte arrives (their handshake). */
+  tlsHandshakeTimeoutMs: number;
 }
 
 interface Lease {
@@ -85,42 +97,64 @@ export async function copyFile(
     const failures: FxpError[] = [];
 
     const relayOnly = opts.relay === 'always' || srcPool.site.fxpPolicy === 'relay-only' || dstPool.site.fxpPolicy === 'relay-only';
-    if (!relayOnly) {
-      const orientations: Orientation[] = opts.orientation ? [opts.orientation] : ['dst-passive', 'src-passive'];
-      for (const orientation of orientations) {
-        const outcome = await fxpAttempt(src.conn, dst.conn, srcPath, dstPath, orientation, {
-          logger, signal: opts.signal, restartAt, append: opts.append ?? false, ...timeouts, watch: watch.watch,
+    const policy = opts.dataProtection ?? 'preferred';
+    requireProtection(policy, src.conn, dst.conn);
+    const orientations: Orientation[] = opts.orientation ? [opts.orientation] : ['dst-passive', 'src-passive'];
+    const ipv4 = addressFamily(src.conn.peerAddress) === 4 && addressFamily(dst.conn.peerAddress) === 4;
+    const plan = relayOnly ? [] : planAttempts(sideTls(src.conn), sideTls(dst.conn), policy, ipv4, orientations);
+    if (!relayOnly && plan.length === 0) {
+      failures.push(new FxpError('TLS_FXP_FAILED', 'Neither server can act as TLS client on the data connection (no SSCN or CPSV), and this site pair does not allow clear data.', {
+        site: dstPool.site.name,
+        hint: 'Allow clear data for this site pair (file data then crosses unencrypted), or use a server with SSCN or CPSV (ProFTPD with mod_tls has SSCN).',
+      }));
+    }
+    const refusedOrientations = new Set<Orientation>();
+    let reuseRequiredBy: string | undefined;
+    for (const [index, planned] of plan.entries()) {
+      const { orientation, channel } = planned;
+      if (refusedOrientations.has(orientation)) continue;
+      if (channel.kind === 'tls' && reuseRequiredBy && tlsServerSite(channel, orientation, src.conn, dst.conn) === reuseRequiredBy) continue;
+      const outcome = await fxpAttempt(src.conn, dst.conn, srcPath, dstPath, orientation, {
+        logger, signal: opts.signal, restartAt, append: opts.append ?? false, ...timeouts, channel,
+        watch: { ...watch.watch, firstByteMs: channel.kind === 'tls' ? timeouts.tlsHandshakeTimeoutMs : undefined },
+      });
+      const record: AttemptRecord = {
+        mode: 'fxp', orientation, channel: describeChannel(channel), ok: outcome.ok, exchange: outcome.exchange, addressReason: outcome.addressReason,
+      };
+      attempts.push(record);
+      await replaceDestroyed(outcome.destroyed, src, dst, opts.signal);
+      if (outcome.ok) {
+        const verification = await verifyCopy(src.conn, srcPath, dst.conn, dstPath);
+        if (verification.ok) {
+          return finish({
+            mode: 'fxp', orientation, channel: describeChannel(channel), encrypted: channel.kind === 'tls',
+            ...names, bytes: sourceSize ?? 0, seconds: 0, verification, attempts,
+          }, started, logger);
+        }
+        outcome.error = new FxpError('VERIFY_FAILED', `Both servers reported success but the copy does not match: ${verification.detail}.`, {
+          site: dstPool.site.name, command: `${verification.method} ${dstPath}`,
         });
-        const record: AttemptRecord = { mode: 'fxp', orientation, ok: outcome.ok, exchange: outcome.exchange, addressReason: outcome.addressReason };
-        attempts.push(record);
-        await replaceDestroyed(outcome.destroyed, src, dst, opts.signal);
-        if (outcome.ok) {
-          const verification = await verifyCopy(src.conn, srcPath, dst.conn, dstPath);
-          if (verification.ok) {
-            return finish({ mode: 'fxp', orientation, ...names, bytes: sourceSize ?? 0, seconds: 0, verification, attempts }, started, logger);
-          }
-          outcome.error = new FxpError('VERIFY_FAILED', `Both servers reported success but the copy does not match: ${verification.detail}.`, {
-            site: dstPool.site.name, command: `${verification.method} ${dstPath}`,
-          });
-        }
-        const error = outcome.error ?? new FxpError('FXP_IMPOSSIBLE', 'FXP failed.');
-        record.ok = false;
-        record.error = error.toJSON();
-        logger('warn', `FXP ${orientation} failed: ${error.describe()}`);
-        if (error.code === 'CANCELLED' || opts.signal?.aborted) {
-          throw withPartial(cancelledError(), dst.conn, dstPath, await dst.conn.size(dstPath).catch(() => undefined));
-        }
-        if (isFileProblem(error)) {
-          await cleanUp(dst.conn, dstPath, destinationExisted, logger);
-          throw error;
-        }
-        failures.push(error);
-        if (orientation !== orientations[orientations.length - 1]) error.next = 'Trying the other direction (source passive).';
       }
+      const error = outcome.error ?? new FxpError('FXP_IMPOSSIBLE', 'FXP failed.');
+      record.ok = false;
+      record.error = error.toJSON();
+      logger('warn', `FXP ${orientation} (${describeChannel(channel)}) failed: ${error.describe()}`);
+      if (error.code === 'CANCELLED' || opts.signal?.aborted) {
+        throw withPartial(cancelledError(), dst.conn, dstPath, await dst.conn.size(dstPath).catch(() => undefined));
+      }
+      if (isFileProblem(error)) {
+        await cleanUp(dst.conn, dstPath, destinationExisted, logger);
+        throw error;
+      }
+      if (isFxpRefusal(error)) refusedOrientations.add(orientation);
+      if (requiresSessionReuse(error)) reuseRequiredBy = error.site;
+      failures.push(error);
+      if (plan.slice(index + 1).length > 0) error.next = 'Trying the next way (other direction or other TLS side).';
     }
 
     const primary = failures[0];
     const relayAllowed = opts.relay === 'always' || (opts.relay === 'auto' && srcPool.site.fxpPolicy !== 'fxp-only' && dstPool.site.fxpPolicy !== 'fxp-only');
+    if (failures.length === 0 && !relayOnly) failures.push(new FxpError('FXP_IMPOSSIBLE', 'No FXP attempt was possible.'));
     if (!relayAllowed) {
       await cleanUp(dst.conn, dstPath, destinationExisted, logger);
       throw fxpImpossible(srcPool.site.name, dstPool.site.name, failures, opts.relay === 'never'
@@ -144,7 +178,11 @@ export async function copyFile(
         throw new FxpError('VERIFY_FAILED', `The relayed copy does not match: ${verification.detail}.`, { site: dstPool.site.name });
       }
       relayRecord.ok = true;
-      return finish({ mode: 'relay', ...names, bytes: restartAt + bytes, seconds: 0, verification, attempts, relayReason }, started, logger);
+      const encrypted = src.conn.isTls && dst.conn.isTls;
+      return finish({
+        mode: 'relay', channel: encrypted ? 'relay over TLS' : 'relay (clear)', encrypted,
+        ...names, bytes: restartAt + bytes, seconds: 0, verification, attempts, relayReason,
+      }, started, logger);
     } catch (err) {
       const error = isFxpError(err) ? err : new FxpError('CONNECTION_LOST', String(err));
       relayRecord.error = error.toJSON();
@@ -153,7 +191,9 @@ export async function copyFile(
         dst.conn.close();
         throw error;
       }
-      if (!dst.conn.closed) await cleanUp(dst.conn, dstPath, destinationExisted, logger);
+      // basic-ftp closes the control connection when a data connection fails: clean up on a fresh one.
+      await replaceDestroyed([], src, dst, opts.signal).catch(() => undefined);
+      await cleanUp(dst.conn, dstPath, destinationExisted, logger);
       throw error;
     }
   } finally {
@@ -190,6 +230,28 @@ function sizeWatch(dstPool: SitePool, dstPath: string, timeouts: Timeouts, opts:
     watch,
     release: () => { if (probe) dstPool.release(probe, 'browse', !busy && !probe.closed); },
   };
+}
+
+function sideTls(conn: FtpConnection): SideTls {
+  return { tls: conn.isTls, sscn: conn.caps.sscn, cpsv: conn.caps.cpsv };
+}
+
+/** The site acting as TLS server on the data connection in this attempt. */
+function tlsServerSite(channel: DataChannel, orientation: Orientation, src: FtpConnection, dst: FtpConnection): string | undefined {
+  if (channel.kind !== 'tls') return undefined;
+  const passive = orientation === 'dst-passive' ? dst : src;
+  const active = passive === dst ? src : dst;
+  return (channel.client === 'passive' ? active : passive).site.name;
+}
+
+function requireProtection(policy: DataProtection, src: FtpConnection, dst: FtpConnection): void {
+  if (policy !== 'required') return;
+  const plain = [src, dst].find(c => !c.isTls);
+  if (plain) {
+    throw new FxpError('PROTECTION_REQUIRED', 'This site pair requires encrypted data, but the site has no TLS.', {
+      site: plain.site.name, hint: 'Set the site\'s security to explicit or implicit TLS, or relax the pair\'s data protection.',
+    });
+  }
 }
 
 async function requireSource(conn: FtpConnection, path: string): Promise<number | undefined> {

@@ -72,3 +72,35 @@ export function isFileProblem(err: FxpError): boolean {
     || err.code === 'LOGIN_FAILED' || err.code === 'EXISTS'
     || (err.code === 'SERVER_REPLY' && err.reply !== undefined && [450, 452, 550, 551, 552, 553].includes(err.reply.code));
 }
+
+const TLS_FAILURE_RE = /\b(TLS|SSL)\b|negotiat|session reuse|not resumed|handshake/i;
+const SESSION_REUSE_RE = /session reuse|not resumed|resum/i;
+
+export function looksLikeTlsFailure(reply: Reply): boolean {
+  return reply.code >= 400 && TLS_FAILURE_RE.test(firstLine(reply.text));
+}
+
+export function requiresSessionReuse(err: FxpError): boolean {
+  return err.code === 'TLS_FXP_FAILED' && err.reply !== undefined && SESSION_REUSE_RE.test(err.reply.text);
+}
+
+/** The data connection between the servers failed its TLS handshake, or one server demands session reuse. */
+export function tlsDataFailure(side: SideInfo, command: string, reply: Reply): FxpError {
+  if (SESSION_REUSE_RE.test(reply.text)) {
+    return new FxpError('TLS_FXP_FAILED', 'TLS FXP is impossible with this server: it requires the data connection to resume its own TLS session, which another server can never do.', {
+      site: side.site, command, reply,
+      hint: side.make === 'vsftpd'
+        ? 'vsftpd: set "require_ssl_reuse=NO" to allow TLS FXP, or allow clear data for this site pair.'
+        : 'Turn off mandatory TLS session resumption on this server, or allow clear data for this site pair.',
+    });
+  }
+  return new FxpError('TLS_FXP_FAILED', 'The TLS handshake between the two servers failed on the data connection.', {
+    site: side.site, command, reply,
+    hint: 'A server acting as TLS client may not trust the other server\'s certificate, or they share no TLS version.',
+  });
+}
+
+/** Refusals that come from the FXP direction itself, whatever the data protection: the other direction may work. */
+export function isFxpRefusal(err: FxpError): boolean {
+  return err.code === 'FXP_REFUSED_ACTIVE' || err.code === 'FXP_REFUSED_PASSIVE' || err.code === 'FXP_DATA_CONNECTION' || err.code === 'FXP_UNSAFE_ADDRESS';
+}

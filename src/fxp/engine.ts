@@ -5,7 +5,7 @@ import { copyFile, type CopyOptions, type CopyResult, type Timeouts } from './co
 import { FxpError } from './errors';
 import { toEntries, type Entry } from './listing';
 import { SitePool, type ConnectionKind } from './pool';
-import { credentialKey, type Site } from './site';
+import type { Site } from './site';
 import type { Logger } from './transcript';
 
 export interface EngineOptions {
@@ -17,7 +17,7 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
-  skewTimeoutMs: 10_000, preliminaryTimeoutMs: 15_000, abortGraceMs: 3_000, pollIntervalMs: 1_000, stallTimeoutMs: 60_000,
+  skewTimeoutMs: 10_000, preliminaryTimeoutMs: 15_000, abortGraceMs: 3_000, pollIntervalMs: 1_000, stallTimeoutMs: 60_000, tlsHandshakeTimeoutMs: 15_000,
 };
 
 export interface Listing {
@@ -41,7 +41,8 @@ export class FxpEngine {
   }
 
   pool(site: Site): SitePool {
-    const key = `${site.name}\u0000${credentialKey(site)}\u0000${site.security}`;
+    // Every setting is part of the key: a site edited (other host, other trust) never gets a connection made for the old one.
+    const key = JSON.stringify(site);
     let pool = this.pools.get(key);
     if (!pool) {
       pool = new SitePool(site, signal => this.connect(site, signal));

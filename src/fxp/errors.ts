@@ -14,6 +14,10 @@ export type FxpErrorCode =
   | 'FXP_UNSAFE_ADDRESS'
   | 'FXP_ADDRESS_FAMILY'
   | 'FXP_DATA_CONNECTION'
+  | 'TLS_FXP_FAILED'
+  | 'PROTECTION_REQUIRED'
+  | 'CERT_UNTRUSTED'
+  | 'CERT_CHANGED'
   | 'FXP_IMPOSSIBLE'
   | 'VERIFY_FAILED'
   | 'RELAY_NOT_ALLOWED'
@@ -39,6 +43,19 @@ export interface FxpErrorDetails {
   partial?: PartialFile;
   /** Earlier failures that led to this one (each FXP orientation tried). */
   causes?: FxpError[];
+  /** The server certificate, for CERT_UNTRUSTED / CERT_CHANGED: what the user is asked to trust. */
+  certificate?: CertificateInfo;
+}
+
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  /** SHA-256 fingerprint, upper-case hex pairs joined by ':' (as Node and browsers show it). */
+  fingerprint256: string;
+  /** Why it is not trusted (Node's verification error code). */
+  reason: string;
 }
 
 export interface PartialFile {
@@ -56,6 +73,7 @@ export class FxpError extends Error {
   next?: string;
   partial?: PartialFile;
   causes?: FxpError[];
+  certificate?: CertificateInfo;
 
   constructor(code: FxpErrorCode, message: string, details: FxpErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -68,6 +86,7 @@ export class FxpError extends Error {
     this.next = details.next;
     this.partial = details.partial;
     this.causes = details.causes;
+    this.certificate = details.certificate;
   }
 
   /** One paragraph for people: what happened where, the server's words, what to change. */
@@ -84,7 +103,7 @@ export class FxpError extends Error {
     return parts.join(' ');
   }
 
-  toJSON(): Record<string, unknown> {
+  toJSON(): FxpErrorJSON {
     return {
       code: this.code,
       message: this.message,
@@ -95,8 +114,22 @@ export class FxpError extends Error {
       next: this.next,
       partial: this.partial,
       causes: this.causes?.map(c => c.toJSON()),
+      certificate: this.certificate,
     };
   }
+}
+
+export interface FxpErrorJSON {
+  code: FxpErrorCode;
+  message: string;
+  site?: string;
+  command?: string;
+  reply?: ReplyInfo;
+  hint?: string;
+  next?: string;
+  partial?: PartialFile;
+  causes?: FxpErrorJSON[];
+  certificate?: CertificateInfo;
 }
 
 export function firstLine(text: string): string {

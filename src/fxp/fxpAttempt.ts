@@ -1,10 +1,11 @@
 import { addressFamily, choosePassiveTarget } from './address';
 import type { FtpConnection } from './connection';
-import { activeRefusal, dataConnectionFailure, looksLikePassiveRefusal, passiveRefusal } from './diagnose';
+import { activeRefusal, dataConnectionFailure, looksLikePassiveRefusal, looksLikeTlsFailure, passiveRefusal, tlsDataFailure } from './diagnose';
 import { FxpError, cancelledError } from './errors';
 import { formatEprt, formatPort, parseEpsv, parsePasv, type HostPort } from './parse';
 import { isCompletion, type Reply } from './reply';
 import type { Logger } from './transcript';
+import type { DataChannel } from './tlsPlan';
 
 /** Which server listens: lftp's default is the destination. */
 export type Orientation = 'dst-passive' | 'src-passive';
@@ -31,6 +32,8 @@ export interface AttemptOptions {
   append: boolean;
   /** Destination size probe on a separate connection: progress, and the only way to see a stalled FXP. */
   watch?: TransferWatch;
+  /** Data connection protection for this attempt (default: clear, or whatever PROT the connections have). */
+  channel?: DataChannel;
 }
 
 export interface TransferWatch {
@@ -38,6 +41,8 @@ export interface TransferWatch {
   intervalMs: number;
   /** No growth for this long, while neither server has finished, means the transfer is stuck. */
   stallMs: number;
+  /** Before the first byte (a TLS handshake between the servers): a shorter bound. */
+  firstByteMs?: number;
   onBytes?: (bytes: number) => void;
 }
 
@@ -73,7 +78,12 @@ export async function fxpAttempt(
   src.ctx.unsolicited.length = 0;
   dst.ctx.unsolicited.length = 0;
 
-  // 1. Passive side: PRET (distributed servers need it), then PASV or EPSV.
+  // 0. Data protection: PROT on both, SSCN on the side that must be TLS client and off elsewhere.
+  const channel: DataChannel = opts.channel ?? { kind: 'clear' };
+  const channelError = await prepareChannel(sides, channel, record);
+  if (channelError) return fail(channelError);
+
+  // 1. Passive side: PRET (distributed servers need it), then PASV or EPSV (CPSV when the passive side is TLS client).
   const dstCommand = opts.append ? `APPE ${dstPath}` : `STOR ${dstPath}`;
   const srcCommand = `RETR ${srcPath}`;
   const passiveTransfer = sides.passive === dst ? dstCommand : srcCommand;
@@ -81,7 +91,7 @@ export async function fxpAttempt(
     const pret = await sides.passive.raw(`PRET ${passiveTransfer}`);
     record(sides.passive, `PRET ${passiveTransfer}`, pret);
   }
-  const listen = await enterPassive(sides, record);
+  const listen = await enterPassive(sides, record, channel.kind === 'tls' && channel.method === 'cpsv');
   if ('error' in listen) return fail(listen.error);
 
   const choice = choosePassiveTarget({
@@ -124,17 +134,36 @@ export async function fxpAttempt(
   return runTransfers(src, dst, sides, srcCommand, dstCommand, opts, outcome, record);
 }
 
+async function prepareChannel(sides: Sides, channel: DataChannel, record: (c: FtpConnection, cmd: string, r: Reply) => void): Promise<FxpError | undefined> {
+  try {
+    for (const conn of [sides.passive, sides.active]) {
+      if (conn.isTls) {
+        await conn.setProt(channel.kind === 'tls' ? 'P' : 'C');
+      } else if (channel.kind === 'tls') {
+        return new FxpError('TLS_FXP_FAILED', 'TLS FXP needs a TLS control connection on both servers.', { site: conn.site.name });
+      }
+      const sscnClient = channel.kind === 'tls' && channel.method === 'sscn' && (channel.client === 'passive') === (conn === sides.passive);
+      const reply = await conn.setSscn(sscnClient);
+      if (reply) record(conn, sscnClient ? 'SSCN ON' : 'SSCN OFF', reply);
+    }
+    return undefined;
+  } catch (err) {
+    if (err instanceof FxpError) return err;
+    throw err;
+  }
+}
+
 async function enterPassive(
-  sides: Sides, record: (c: FtpConnection, cmd: string, r: Reply) => void,
-): Promise<{ target: HostPort; command: 'PASV' | 'EPSV' } | { error: FxpError }> {
+  sides: Sides, record: (c: FtpConnection, cmd: string, r: Reply) => void, cpsv: boolean,
+): Promise<{ target: HostPort; command: 'PASV' | 'EPSV' | 'CPSV' } | { error: FxpError }> {
   const { passive } = sides;
   const ipv6 = addressFamily(passive.peerAddress) === 6 || addressFamily(sides.active.peerAddress) === 6;
-  const order: ('PASV' | 'EPSV')[] = ipv6 ? ['EPSV'] : ['PASV', 'EPSV'];
+  const order: ('PASV' | 'EPSV' | 'CPSV')[] = cpsv ? ['CPSV'] : ipv6 ? ['EPSV'] : ['PASV', 'EPSV'];
   let last: { command: string; reply: Reply } | undefined;
   for (const command of order) {
     const reply = await passive.raw(command);
     record(passive, command, reply);
-    if (reply.code === 227 && command === 'PASV') {
+    if (reply.code === 227 && command !== 'EPSV') {
       try {
         return { target: parsePasv(reply.text), command };
       } catch (err) {
@@ -151,7 +180,7 @@ async function enterPassive(
     last = { command, reply };
   }
   return {
-    error: new FxpError('FXP_REFUSED_PASSIVE', 'The server refused to open a passive data port.', {
+    error: new FxpError(cpsv ? 'TLS_FXP_FAILED' : 'FXP_REFUSED_PASSIVE', `The server refused to open a passive data port${cpsv ? ' with CPSV' : ''}.`, {
       site: passive.site.name, command: last?.command, reply: last?.reply,
       hint: ipv6 ? 'Over IPv6 both servers must support EPSV/EPRT.' : undefined,
     }),
@@ -249,13 +278,16 @@ async function runTransfers(
       const passiveT = sides.passive === dst ? store : retrieve!;
       const passiveStarted = outcome.exchange.some(e => e.site === sides.passive.site.name && e.command === passiveT.command && e.code < 200);
       await abortBoth(transfers, opts, outcome);
-      const seconds = opts.watch!.stallMs / 1000;
-      return {
-        ...outcome,
-        error: passiveStarted
+      const seconds = (opts.watch!.firstByteMs ?? opts.watch!.stallMs) / 1000;
+      const stallError = opts.channel?.kind === 'tls'
+        ? new FxpError('TLS_FXP_FAILED', `The servers did not complete the TLS handshake on the data connection within ${seconds} s.`, {
+          site: sides.passive.site.name, command: passiveT.command,
+          hint: 'Both servers probably waited as TLS server: SSCN/CPSV was accepted but not applied.',
+        })
+        : passiveStarted
           ? new FxpError('TIMEOUT', `The transfer made no progress for ${seconds} s.`, { site: dst.site.name, command: dstCommand })
-          : passiveRefusal(side(sides.passive), passiveT.command, undefined),
-      };
+          : passiveRefusal(side(sides.passive), passiveT.command, undefined);
+      return { ...outcome, error: stallError };
     }
 
     if (cancelled) {
@@ -273,7 +305,7 @@ async function runTransfers(
         outcome.destroyed.push(t.conn);
       }
     }
-    const result = classify(src, dst, sides, store, retrieve, outcome);
+    const result = classify(src, dst, sides, store, retrieve, outcome, opts.channel);
     if (!result.ok) {
       // A refused transfer can leave a server waiting for another data connection and answering later:
       // such a control connection would hand its stale replies to the next command. Never reuse it.
@@ -308,7 +340,8 @@ function watchProgress(watch: TransferWatch, transfers: Pending[], onStall: () =
       watch.onBytes?.(size);
     }
     // Once one side has finished, the skew timeout is in charge, not the stall watch.
-    if (transfers.every(t => t.final === undefined) && Date.now() - lastChange >= watch.stallMs) {
+    const limit = last === undefined || last === 0 ? Math.min(watch.firstByteMs ?? watch.stallMs, watch.stallMs) : watch.stallMs;
+    if (transfers.every(t => t.final === undefined) && Date.now() - lastChange >= limit) {
       onStall();
       fireStall();
       return;
@@ -369,6 +402,7 @@ async function abortBoth(transfers: Pending[], opts: AttemptOptions, outcome: At
 
 function classify(
   src: FtpConnection, dst: FtpConnection, sides: Sides, store: Pending, retrieve: Pending | undefined, outcome: AttemptOutcome,
+  channel: DataChannel | undefined,
 ): AttemptOutcome {
   const passiveT = sides.passive === dst ? store : retrieve;
   const activeT = sides.active === dst ? store : retrieve;
@@ -383,10 +417,26 @@ function classify(
   if (passiveReply && activeReply && isCompletion(passiveReply.code) && activeReply && isCompletion(activeReply.code)) {
     return { ...outcome, ok: true };
   }
+  const tlsFailure = [store, retrieve].find(t => { const r = finalOf(t); return r !== undefined && looksLikeTlsFailure(r); });
+  if (tlsFailure) return { ...outcome, error: tlsDataFailure(side(tlsFailure.conn), tlsFailure.command, finalOf(tlsFailure)!) };
   // The passive side refused, or stayed silent while the active side finished.
   const passiveSilent = passiveT !== undefined && !passiveReply && activeReply !== undefined && isCompletion(activeReply.code);
   if (passiveT && (passiveSilent || (passiveReply && looksLikePassiveRefusal(passiveReply)))) {
     return { ...outcome, error: passiveRefusal(side(sides.passive), passiveT.command, passiveReply) };
+  }
+  // 426: the data connection existed and broke off. Never a refusal, so the other ways stay open.
+  const broken = [store, retrieve].find(t => finalOf(t)?.code === 426);
+  if (broken) {
+    const reply = finalOf(broken)!;
+    return {
+      ...outcome,
+      error: channel?.kind === 'tls'
+        ? new FxpError('TLS_FXP_FAILED', 'The encrypted data connection between the servers broke off before the end.', {
+          site: broken.conn.site.name, command: broken.command, reply,
+          hint: 'ProFTPD acting as TLS client (SSCN) under TLS 1.3 is known to cut the connection at the end; "TLSProtocol TLSv1.2" on that server avoids it.',
+        })
+        : new FxpError('SERVER_REPLY', 'The data connection between the servers broke off during the transfer.', { site: broken.conn.site.name, command: broken.command, reply }),
+    };
   }
   // Source errors (missing file, permission) and destination errors are about the file, not FXP.
   const retrReply = finalOf(retrieve);
@@ -411,6 +461,6 @@ function classify(
 }
 
 function isDataConnectionCode(code: number): boolean {
-  return code === 425 || code === 426;
+  return code === 425;
 }
 

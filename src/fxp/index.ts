@@ -11,3 +11,4 @@ export type { CopyOptions, CopyResult, AttemptRecord, RelayMode } from './copy';
 export type { Orientation } from './fxpAttempt';
 export type { Verification } from './verify';
 export { doctor, type DoctorReport } from './doctor';
+export { describeChannel, planAttempts, type DataChannel, type DataProtection } from './tlsPlan';

@@ -26,6 +26,10 @@ export async function relayCopy(
   });
   const pipe = new PassThrough({ highWaterMark: RELAY_HIGH_WATER });
   counter.pipe(pipe);
+  // Failures are reported through the two transfer promises; a stream destroyed after basic-ftp let go of it must not crash the process.
+  const ignore = () => undefined;
+  counter.on('error', ignore);
+  pipe.on('error', ignore);
   const onAbort = () => {
     const err = cancelledError();
     counter.destroy(err);

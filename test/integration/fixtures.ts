@@ -56,7 +56,7 @@ export function useServers(only?: string[]): World {
     world.engine = new FxpEngine({
       logger: (_level, message) => world.log.push(message),
       password: async site => world.set.get(site.name).password,
-      timeouts: { skewTimeoutMs: 5_000, preliminaryTimeoutMs: 10_000, abortGraceMs: 2_000, pollIntervalMs: 500, stallTimeoutMs: 5_000 },
+      timeouts: { skewTimeoutMs: 5_000, preliminaryTimeoutMs: 10_000, abortGraceMs: 2_000, pollIntervalMs: 500, stallTimeoutMs: 5_000, tlsHandshakeTimeoutMs: 5_000 },
     });
   });
   after(async function () {
