@@ -3,14 +3,16 @@ import { createInterface } from 'readline';
 import { Writable } from 'stream';
 import { readFileSync } from 'fs';
 import {
-  doctor, FxpEngine, FxpError, isFxpError, maskSecrets, baseName, type CopyResult, type DataProtection, type LogLevel, type RelayMode, type Site,
+  doctor, formatBytes, FxpEngine, FxpError, isFxpError, maskSecrets, baseName, type CopyResult, type DataProtection, type LogLevel, type RelayMode, type Site,
 } from '../fxp';
 import { parseSiteUrl, redact, type SiteUrl } from './url';
+import { FOLDER_USAGE, runFolderCommand } from './mirror';
 
 const USAGE = `Usage:
   fxp ls URL [--json]
   fxp cp SRC_URL DST_URL [--relay never|auto|always] [--json]
   fxp doctor URL_A URL_B [--json]
+${FOLDER_USAGE}
 
 URLs: ftp://user@host:port/path, ftps://user@host:port/path (explicit TLS).
 A destination ending in "/" means "into this folder, same name".
@@ -120,13 +122,6 @@ function makeEngine(flags: Flags, passwords: Passwords): FxpEngine {
   });
 }
 
-function human(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let n = bytes;
-  let u = 0;
-  while (n >= 1024 && u < units.length - 1) { n /= 1024; u++; }
-  return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
-}
 
 function describeCopy(r: CopyResult): string {
   const speed = r.seconds > 0 ? `${(r.bytes / 1e6 / r.seconds).toFixed(1)} MB/s` : '';
@@ -136,13 +131,15 @@ function describeCopy(r: CopyResult): string {
   const lines = [
     `${how}: ${r.source.site}:${r.source.path} -> ${r.destination.site}:${r.destination.path}`,
     `data: ${r.channel}${r.encrypted ? '' : ' (file data crossed the network unencrypted)'}`,
-    `${human(r.bytes)} in ${r.seconds.toFixed(2)} s ${speed}, verified by ${r.verification.method} (${r.verification.detail})`,
+    `${formatBytes(r.bytes)} in ${r.seconds.toFixed(2)} s ${speed}, verified by ${r.verification.method} (${r.verification.detail})`,
   ];
   if (r.relayReason) lines.push(`Relayed because: ${r.relayReason}`);
   return lines.join('\n');
 }
 
 async function run(argv: string[]): Promise<number> {
+  const folderExit = await runFolderCommand(argv, { parseArgs, makeEngine, applyTls, newPasswords: () => new Passwords() });
+  if (folderExit !== undefined) return folderExit;
   const flags = parseArgs(argv);
   const [command, ...args] = flags.positional;
   const out = (text: string) => process.stdout.write(`${text}\n`);

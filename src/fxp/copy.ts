@@ -27,6 +27,14 @@ export interface CopyOptions {
   orientation?: Orientation;
   /** The site pair's data protection policy (default preferred). */
   dataProtection?: DataProtection;
+  /** Preferred orientation order (default destination passive first); `orientation` forces a single one. */
+  orientations?: Orientation[];
+  /** Known from a listing: skips the SIZE round trip on the source (verification then asks only the destination). */
+  sourceSize?: number;
+  /** Known from a listing: the destination's size, or null when it has no such file. */
+  destinationSize?: number | null;
+  /** Set the destination's modification time (MFMT) after a verified copy, where the server offers it. */
+  modified?: Date;
 }
 
 export interface AttemptRecord {
@@ -91,15 +99,15 @@ export async function copyFile(
   const names = { source: { site: srcPool.site.name, path: srcPath }, destination: { site: dstPool.site.name, path: dstPath } };
   const watch = sizeWatch(dstPool, dstPath, timeouts, opts);
   try {
-    const sourceSize = await requireSource(src.conn, srcPath);
-    const destinationExisted = (await dst.conn.size(dstPath)) !== undefined;
+    const sourceSize = opts.sourceSize ?? await requireSource(src.conn, srcPath);
+    const destinationExisted = opts.destinationSize !== undefined ? opts.destinationSize !== null : (await dst.conn.size(dstPath)) !== undefined;
     const restartAt = opts.restartAt ?? 0;
     const failures: FxpError[] = [];
 
     const relayOnly = opts.relay === 'always' || srcPool.site.fxpPolicy === 'relay-only' || dstPool.site.fxpPolicy === 'relay-only';
     const policy = opts.dataProtection ?? 'preferred';
     requireProtection(policy, src.conn, dst.conn);
-    const orientations: Orientation[] = opts.orientation ? [opts.orientation] : ['dst-passive', 'src-passive'];
+    const orientations: Orientation[] = opts.orientation ? [opts.orientation] : opts.orientations ?? ['dst-passive', 'src-passive'];
     const ipv4 = addressFamily(src.conn.peerAddress) === 4 && addressFamily(dst.conn.peerAddress) === 4;
     const plan = relayOnly ? [] : planAttempts(sideTls(src.conn), sideTls(dst.conn), policy, ipv4, orientations);
     if (!relayOnly && plan.length === 0) {
@@ -124,8 +132,9 @@ export async function copyFile(
       attempts.push(record);
       await replaceDestroyed(outcome.destroyed, src, dst, opts.signal);
       if (outcome.ok) {
-        const verification = await verifyCopy(src.conn, srcPath, dst.conn, dstPath);
+        const verification = await verifyCopy(src.conn, srcPath, dst.conn, dstPath, opts.sourceSize);
         if (verification.ok) {
+          await setModified(dst.conn, dstPath, opts.modified);
           return finish({
             mode: 'fxp', orientation, channel: describeChannel(channel), encrypted: channel.kind === 'tls',
             ...names, bytes: sourceSize ?? 0, seconds: 0, verification, attempts,
@@ -140,7 +149,7 @@ export async function copyFile(
       record.error = error.toJSON();
       logger('warn', `FXP ${orientation} (${describeChannel(channel)}) failed: ${error.describe()}`);
       if (error.code === 'CANCELLED' || opts.signal?.aborted) {
-        throw withPartial(cancelledError(), dst.conn, dstPath, await dst.conn.size(dstPath).catch(() => undefined));
+        throw withPartial(cancelledError(), dstPool, dstPath, await measure(dstPool, dstPath));
       }
       if (isFileProblem(error)) {
         await cleanUp(dst.conn, dstPath, destinationExisted, logger);
@@ -173,11 +182,12 @@ export async function copyFile(
     attempts.push(relayRecord);
     try {
       const { bytes } = await relayCopy(src.conn, srcPath, dst.conn, dstPath, { signal: opts.signal, restartAt, append: opts.append, onBytes: opts.onBytes });
-      const verification = await verifyCopy(src.conn, srcPath, dst.conn, dstPath);
+      const verification = await verifyCopy(src.conn, srcPath, dst.conn, dstPath, opts.sourceSize);
       if (!verification.ok) {
         throw new FxpError('VERIFY_FAILED', `The relayed copy does not match: ${verification.detail}.`, { site: dstPool.site.name });
       }
       relayRecord.ok = true;
+      await setModified(dst.conn, dstPath, opts.modified);
       const encrypted = src.conn.isTls && dst.conn.isTls;
       return finish({
         mode: 'relay', channel: encrypted ? 'relay over TLS' : 'relay (clear)', encrypted,
@@ -254,6 +264,13 @@ function requireProtection(policy: DataProtection, src: FtpConnection, dst: FtpC
   }
 }
 
+/** MFMT where FEAT offers it; a refusal only costs the time stamp, never the copy. */
+async function setModified(conn: FtpConnection, path: string, modified: Date | undefined): Promise<void> {
+  if (!modified || !conn.caps.raw.has('MFMT')) return;
+  const stamp = modified.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  await conn.raw(`MFMT ${stamp} ${path}`);
+}
+
 async function requireSource(conn: FtpConnection, path: string): Promise<number | undefined> {
   const reply = await conn.raw(`SIZE ${path}`);
   if (reply.code === 213) return Number(reply.text.slice(4).trim());
@@ -280,9 +297,22 @@ async function cleanUp(conn: FtpConnection, path: string, existedBefore: boolean
   if (reply && reply.code >= 200 && reply.code < 300) logger('info', `${conn.site.name}: removed the incomplete ${path}`);
 }
 
-function withPartial(error: FxpError, conn: FtpConnection, path: string, bytes: number | undefined): FxpError {
-  error.partial = { site: conn.site.name, path, bytes };
+function withPartial(error: FxpError, pool: SitePool, path: string, bytes: number | undefined): FxpError {
+  error.partial = { site: pool.site.name, path, bytes };
   return error;
+}
+
+/** The size of what a cancelled copy left, asked on a fresh connection (the transfer's own were aborted). */
+async function measure(pool: SitePool, path: string): Promise<number | undefined> {
+  const conn = await pool.tryAcquire('browse').catch(() => undefined);
+  if (!conn) return undefined;
+  try {
+    return await conn.size(path);
+  } catch {
+    return undefined;
+  } finally {
+    pool.release(conn, 'browse', !conn.closed);
+  }
 }
 
 function fxpImpossible(srcName: string, dstName: string, failures: FxpError[], next: string): FxpError {

@@ -7,6 +7,8 @@ import { fxpAttempt } from './fxpAttempt';
 import { joinPath } from './listing';
 import type { Site } from './site';
 import { verifyCopy } from './verify';
+import { addressFamily } from './address';
+import { describeChannel, planAttempts, type DataChannel } from './tlsPlan';
 
 export interface SiteReport {
   site: string;
@@ -22,6 +24,8 @@ export interface DirectionReport {
   from: string;
   to: string;
   orientation: Orientation;
+  /** "TLS FXP (SSCN, ...)" or "clear data". */
+  channel: string;
   ok: boolean;
   detail: string;
   error?: ReturnType<FxpError['toJSON']>;
@@ -69,15 +73,19 @@ export async function doctor(engine: FxpEngine, a: Site, b: Site, dirs: { a?: st
       const dstPath = joinPath(toDir, `.fxp-doctor-${tag}-dst`);
       await engine.upload(from, srcPath, probe);
       try {
-        for (const orientation of ['dst-passive', 'src-passive'] as Orientation[]) {
-          report.directions.push(await probeDirection(engine, conns, from, to, srcPath, dstPath, orientation, timeouts));
+        const c1 = await fresh(engine, conns, from);
+        const c2 = await fresh(engine, conns, to);
+        const ipv4 = addressFamily(c1.peerAddress) === 4 && addressFamily(c2.peerAddress) === 4;
+        const side = (c: FtpConnection) => ({ tls: c.isTls, sscn: c.caps.sscn, cpsv: c.caps.cpsv });
+        for (const { orientation, channel } of planAttempts(side(c1), side(c2), 'clear-allowed', ipv4, ['dst-passive', 'src-passive'])) {
+          report.directions.push(await probeDirection(engine, conns, from, to, srcPath, dstPath, orientation, channel, timeouts));
         }
       } finally {
         await engine.deleteFile(from, srcPath).catch(() => undefined);
       }
     }
     for (const d of report.directions) {
-      report.summary.push(`${d.from} -> ${d.to}, ${d.orientation === 'dst-passive' ? `${d.to} passive` : `${d.from} passive`}: ${d.ok ? 'FXP works' : d.detail}`);
+      report.summary.push(`${d.from} -> ${d.to}, ${d.orientation === 'dst-passive' ? `${d.to} passive` : `${d.from} passive`}, ${d.channel}: ${d.ok ? 'FXP works' : d.detail}`);
     }
     return report;
   } finally {
@@ -87,13 +95,13 @@ export async function doctor(engine: FxpEngine, a: Site, b: Site, dirs: { a?: st
 
 async function probeDirection(
   engine: FxpEngine, conns: Map<Site, FtpConnection>, from: Site, to: Site, srcPath: string, dstPath: string,
-  orientation: Orientation, timeouts: { skewTimeoutMs: number; preliminaryTimeoutMs: number; abortGraceMs: number },
+  orientation: Orientation, channel: DataChannel, timeouts: { skewTimeoutMs: number; preliminaryTimeoutMs: number; abortGraceMs: number },
 ): Promise<DirectionReport> {
-  const base = { from: from.name, to: to.name, orientation };
+  const base = { from: from.name, to: to.name, orientation, channel: describeChannel(channel) };
   const src = await fresh(engine, conns, from);
   const dst = await fresh(engine, conns, to);
   const outcome = await fxpAttempt(src, dst, srcPath, dstPath, orientation, {
-    logger: engine.logger, restartAt: 0, append: false, ...timeouts,
+    logger: engine.logger, restartAt: 0, append: false, ...timeouts, channel,
   });
   let result: DirectionReport;
   if (outcome.ok) {

@@ -12,3 +12,4 @@ export type { Orientation } from './fxpAttempt';
 export type { Verification } from './verify';
 export { doctor, type DoctorReport } from './doctor';
 export { describeChannel, planAttempts, type DataChannel, type DataProtection } from './tlsPlan';
+export * from './folder';

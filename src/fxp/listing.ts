@@ -25,8 +25,31 @@ function permissionString(info: FileInfo): string | undefined {
   return triple(p.user) + triple(p.group) + triple(p.world);
 }
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * Unix LIST dates ("Nov 21 08:40" within the last six months, "Nov 21 2024" otherwise), read as UTC
+ * like most servers send them. basic-ftp keeps them only as text.
+ */
+export function parseUnixListDate(raw: string, now = new Date()): Date | undefined {
+  const m = /^([A-Za-z]{3})\s+(\d{1,2})\s+(?:(\d{1,2}):(\d{2})|(\d{4}))$/.exec(raw.trim());
+  if (!m) return undefined;
+  const month = MONTHS.indexOf(m[1]!.toLowerCase());
+  if (month < 0) return undefined;
+  const day = Number(m[2]);
+  if (m[5]) return new Date(Date.UTC(Number(m[5]), month, day));
+  let year = now.getUTCFullYear();
+  const date = new Date(Date.UTC(year, month, day, Number(m[3]), Number(m[4])));
+  // Without a year the date is within the last six months: one "in the future" belongs to last year.
+  if (date.getTime() - now.getTime() > 2 * 24 * 3600 * 1000) {
+    year -= 1;
+    return new Date(Date.UTC(year, month, day, Number(m[3]), Number(m[4])));
+  }
+  return date;
+}
+
 /** basic-ftp's parsed listing (MLSD or LIST) to our entries; unsafe names are dropped, not trusted. */
-export function toEntries(infos: FileInfo[]): { entries: Entry[]; dropped: string[] } {
+export function toEntries(infos: FileInfo[], now = new Date()): { entries: Entry[]; dropped: string[] } {
   const entries: Entry[] = [];
   const dropped: string[] = [];
   for (const info of infos) {
@@ -39,7 +62,7 @@ export function toEntries(infos: FileInfo[]): { entries: Entry[]; dropped: strin
       name: info.name,
       kind,
       size: info.size,
-      modified: info.modifiedAt,
+      modified: info.modifiedAt ?? (info.rawModifiedAt ? parseUnixListDate(info.rawModifiedAt, now) : undefined),
       permissions: permissionString(info),
       target: info.link || undefined,
     });

@@ -18,6 +18,7 @@ const IDLE_CHECK_AFTER_MS = 20_000;
 export class SitePool {
   private idle: { conn: FtpConnection; kind: ConnectionKind; since: number }[] = [];
   private open = 0;
+  private connecting = 0;
   private waiters: Waiter[] = [];
   private closed = false;
   limit: number;
@@ -33,9 +34,9 @@ export class SitePool {
     return this.open;
   }
 
-  /** A server said "too many connections": stay one below what it took. */
+  /** A server said "too many connections": stay one below what it took (connections still logging in do not count). */
   lowerLimit(): void {
-    this.limit = Math.max(1, Math.min(this.limit, this.open) - 1);
+    this.limit = Math.max(1, Math.min(this.limit, this.open - this.connecting) - 1);
   }
 
   async acquire(kind: ConnectionKind, signal?: AbortSignal): Promise<FtpConnection> {
@@ -44,16 +45,7 @@ export class SitePool {
       if (this.closed) throw new FxpError('CONNECTION_LOST', 'The site was disconnected.', { site: this.site.name });
       const reused = await this.takeIdle(kind);
       if (reused) return reused;
-      if (this.open < this.limit) {
-        this.open++;
-        try {
-          return await this.connect(signal);
-        } catch (err) {
-          this.open--;
-          this.wakeOne();
-          throw err;
-        }
-      }
+      if (this.open < this.limit) return this.openNew(signal);
       // At the limit: an idle connection of the other kind may be closed to make room.
       const other = this.idle.findIndex(i => i.kind !== kind);
       if (other >= 0) {
@@ -71,13 +63,20 @@ export class SitePool {
     const reused = await this.takeIdle(kind);
     if (reused) return reused;
     if (this.open >= this.limit) return undefined;
+    return this.openNew(signal);
+  }
+
+  private async openNew(signal?: AbortSignal): Promise<FtpConnection> {
     this.open++;
+    this.connecting++;
     try {
       return await this.connect(signal);
     } catch (err) {
       this.open--;
       this.wakeOne();
       throw err;
+    } finally {
+      this.connecting--;
     }
   }
 

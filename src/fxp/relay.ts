@@ -20,7 +20,7 @@ export async function relayCopy(
     highWaterMark: RELAY_HIGH_WATER,
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
-      opts.onBytes?.(bytes);
+      opts.onBytes?.((opts.restartAt ?? 0) + bytes);
       done(null, chunk);
     },
   });
@@ -40,7 +40,10 @@ export async function relayCopy(
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const download = src.library(`RETR ${srcPath}`, c => c.downloadTo(counter, srcPath, opts.restartAt ?? 0));
-    const upload = dst.library(`STOR ${dstPath}`, c => (opts.append ? c.appendFrom(pipe, dstPath) : c.uploadFrom(pipe, dstPath)));
+    // A resumed relay appends: the destination holds exactly restartAt bytes, and REST before STOR would have to
+    // survive the EPSV/PASV that basic-ftp sends in between, which not every server allows.
+    const appending = opts.append || (opts.restartAt ?? 0) > 0;
+    const upload = dst.library(`${appending ? 'APPE' : 'STOR'} ${dstPath}`, c => (appending ? c.appendFrom(pipe, dstPath) : c.uploadFrom(pipe, dstPath)));
     // One side failing must stop the other at once, or it would wait for data forever.
     let firstFailure: unknown;
     const stop = (stream: Transform | PassThrough) => (err: unknown) => {

@@ -39,7 +39,7 @@ async function hashOf(conn: FtpConnection, path: string, way: HashWay): Promise<
 }
 
 /** Compares the copy with its source: a hash both servers compute, else SIZE on both. */
-export async function verifyCopy(src: FtpConnection, srcPath: string, dst: FtpConnection, dstPath: string): Promise<Verification> {
+export async function verifyCopy(src: FtpConnection, srcPath: string, dst: FtpConnection, dstPath: string, knownSourceSize?: number): Promise<Verification> {
   const common = commonHash(src, dst);
   if (common) {
     try {
@@ -51,7 +51,7 @@ export async function verifyCopy(src: FtpConnection, srcPath: string, dst: FtpCo
       // A hash reply we cannot parse: fall through to SIZE, which every server here answers.
     }
   }
-  const [a, b] = [await src.size(srcPath), await dst.size(dstPath)];
+  const [a, b] = [knownSourceSize ?? await src.size(srcPath), await dst.size(dstPath)];
   if (a === undefined || b === undefined) {
     return { method: 'none', ok: false, detail: `SIZE not answered (source ${a ?? '?'}, destination ${b ?? '?'})` };
   }

@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync,
 import { join } from 'path';
 import { FxpError } from '../errors';
 import type { RelayMode } from '../copy';
+import type { DataProtection } from '../tlsPlan';
 import type { Site } from '../site';
 import type { FolderPlan, PlanItem } from './plan';
 import type { ExistsRule } from './rules';
@@ -60,6 +61,7 @@ export interface JobOptionsRecord {
   relay: RelayMode;
   partials: PartialChoice;
   preserveTimes: boolean;
+  dataProtection?: DataProtection;
 }
 
 export interface JobRecord {

@@ -106,21 +106,28 @@ function compareNames(a: string, b: string): number {
 
 /** Lists the source tree, the matching part of the destination, and decides per file. Changes nothing. */
 export async function planFolderCopy(engine: FxpEngine, source: Endpoint, destination: Endpoint, opts: PlanOptions = {}): Promise<FolderPlan> {
+  const [plan] = await planFolderCopies(engine, source, [destination], opts);
+  return plan!;
+}
+
+/** One plan per destination; the source is listed once. */
+export async function planFolderCopies(engine: FxpEngine, source: Endpoint, destinations: Endpoint[], opts: PlanOptions = {}): Promise<FolderPlan[]> {
   const rule = opts.rule ?? 'overwrite';
   const exclude = opts.exclude ?? [];
-  const retry = { retries: 2, backoffMs: 500, ...opts.retry, signal: opts.signal };
-  const onFull = (site: Endpoint['site']) => (err: FxpError) => { if (err.site === site.name) engine.pool(site).lowerLimit(); };
-  const scan = { skip: skipMatcher(exclude), concurrency: opts.concurrency };
-  const src = await scanTree(engine, source, { ...scan, retry: { ...retry, onFull: onFull(source.site) } });
-  const dst = await scanTree(engine, destination, {
-    within: src.dirs, missingOk: true, concurrency: opts.concurrency, retry: { ...retry, onFull: onFull(destination.site) },
+  const retry = (at: Endpoint): RetryPolicy => ({
+    retries: 2, backoffMs: 500, ...opts.retry, signal: opts.signal,
+    onFull: err => { if (err.site === at.site.name) engine.pool(at.site).lowerLimit(); },
   });
-  if (rule === 'newer') {
-    const both = [...src.files.keys()].filter(p => dst.files.has(p));
-    await fillTimes(engine, source, src, both, opts.signal);
-    await fillTimes(engine, destination, dst, both, opts.signal);
-  }
-  return { source, destination, rule, exclude, ...planFromTrees(src, dst, rule, opts.toleranceMs), skipped: src.skipped };
+  const src = await scanTree(engine, source, { skip: skipMatcher(exclude), concurrency: opts.concurrency, retry: retry(source) });
+  return Promise.all(destinations.map(async destination => {
+    const dst = await scanTree(engine, destination, { within: src.dirs, missingOk: true, concurrency: opts.concurrency, retry: retry(destination) });
+    if (rule === 'newer') {
+      const both = [...src.files.keys()].filter(p => dst.files.has(p));
+      await fillTimes(engine, source, src, both, opts.signal);
+      await fillTimes(engine, destination, dst, both, opts.signal);
+    }
+    return { source, destination, rule, exclude, ...planFromTrees(src, dst, rule, opts.toleranceMs), skipped: src.skipped };
+  }));
 }
 
 /** One file as a plan of one item, so that single files use the same queue, journal and report. */

@@ -66,15 +66,18 @@ export async function scanTree(engine: FxpEngine, at: Endpoint, opts: ScanOption
   const tree: Tree = { root: at.path, exists: true, files: new Map(), dirs: new Set(), skipped: [] };
   const policy = opts.retry ?? { retries: 2, backoffMs: 500 };
   const listOne = async (rel: string): Promise<string[]> => {
-    let listing;
-    try {
-      listing = await retrying(() => engine.list(at.site, resolvePath(at.path, rel), policy.signal), policy);
-    } catch (err) {
-      if (rel === '' && opts.missingOk && isFxpError(err) && isMissingFolder(err)) {
-        tree.exists = false;
-        return [];
+    const listing = await retrying(async () => {
+      try {
+        return await engine.list(at.site, resolvePath(at.path, rel), policy.signal);
+      } catch (err) {
+        // A destination not created yet: no retry, it will not appear by waiting.
+        if (rel === '' && opts.missingOk && isFxpError(err) && isMissingFolder(err)) return undefined;
+        throw err;
       }
-      throw err;
+    }, policy);
+    if (!listing) {
+      tree.exists = false;
+      return [];
     }
     const subdirs: string[] = [];
     for (const name of listing.dropped) tree.skipped.push({ path: rel ? `${rel}/${name}` : name, reason: 'unsafe name' });
@@ -127,13 +130,16 @@ export async function forEachConcurrent<T>(initial: T[], limit: number, work: (i
   });
 }
 
-/** Listings without MLSD carry no usable time: ask MDTM for these files (one browse connection). */
+/**
+ * Exact modification times for these files: MLSD gives them to the second; LIST only to the minute
+ * (or the day), so without MLSD each file is asked with MDTM (one browse connection, one command each).
+ */
 export async function fillTimes(engine: FxpEngine, at: Endpoint, tree: Tree, paths: Iterable<string>, signal?: AbortSignal): Promise<void> {
-  const missing = [...paths].map(p => tree.files.get(p)).filter((f): f is TreeFile => f !== undefined && f.modified === undefined);
-  if (missing.length === 0) return;
+  const wanted = [...paths].map(p => tree.files.get(p)).filter((f): f is TreeFile => f !== undefined);
+  if (wanted.length === 0) return;
   await engine.withConnection(at.site, 'browse', async conn => {
     if (!conn.caps.mdtm) return;
-    for (const file of missing) {
+    for (const file of conn.caps.mlsd ? wanted.filter(f => f.modified === undefined) : wanted) {
       if (signal?.aborted) return;
       const reply = await conn.raw(`MDTM ${resolvePath(at.path, file.path)}`);
       if (reply.code !== 213) continue;

@@ -84,3 +84,14 @@ describe('other replies', () => {
     assert.throws(() => parseHashReply('213 nothing'));
   });
 });
+
+describe('LIST dates', () => {
+  const { parseUnixListDate } = require('../../../src/fxp/listing') as typeof import('../../../src/fxp/listing');
+  const now = new Date(Date.UTC(2026, 10, 21, 9, 0));
+  it('reads recent and old dates, and puts a "future" recent date in last year', () => {
+    assert.strictEqual(parseUnixListDate('Nov 21 08:40', now)?.toISOString(), '2026-11-21T08:40:00.000Z');
+    assert.strictEqual(parseUnixListDate('Dec 24 10:00', now)?.toISOString(), '2025-12-24T10:00:00.000Z');
+    assert.strictEqual(parseUnixListDate('Jan  3  2024', now)?.toISOString(), '2024-01-03T00:00:00.000Z');
+    assert.strictEqual(parseUnixListDate('yesterday', now), undefined);
+  });
+});

@@ -1,0 +1,104 @@
+import * as vscode from 'vscode';
+import { cancelledError, credentialKey, isFxpError, type Site } from './fxp';
+import { SECRET_PREFIX } from './constants';
+import type { Log } from './log';
+
+type CredentialSite = Pick<Site, 'name' | 'user' | 'host' | 'port' | 'security'>;
+
+export function secretKey(site: CredentialSite): string {
+  return SECRET_PREFIX + credentialKey(site);
+}
+
+const REMEMBER = 'Remember in VS Code\'s secret storage';
+const SESSION_ONLY = 'Only until VS Code closes';
+
+/**
+ * Passwords: kept in SecretStorage (when the user says so) or in memory for this session, keyed by
+ * `ftp[s]://user@host:port`, never by the site's name: a workspace that points a known site name at
+ * another host gets asked, not given the stored password. Never written to settings or the log.
+ */
+export class Passwords {
+  private readonly session = new Map<string, string>();
+  private readonly pending = new Map<string, Promise<string>>();
+  /** Keys whose stored password was refused by the server: ask again instead of reusing it. */
+  private readonly refused = new Set<string>();
+
+  constructor(private readonly secrets: vscode.SecretStorage, private readonly log: Log) {}
+
+  /** The engine's password callback. Concurrent connects to one site share one prompt. */
+  get(site: CredentialSite): Promise<string> {
+    const key = secretKey(site);
+    const known = this.session.get(key);
+    if (known !== undefined) return Promise.resolve(known);
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.lookupOrAsk(site, key).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async lookupOrAsk(site: CredentialSite, key: string): Promise<string> {
+    if (!this.refused.has(key)) {
+      const stored = await this.secrets.get(key);
+      if (stored !== undefined) {
+        this.remember(key, stored);
+        return stored;
+      }
+    }
+    const again = this.refused.has(key);
+    const password = await vscode.window.showInputBox({
+      title: `FXP: password for ${site.name}`,
+      prompt: `${again ? 'The server refused the last password. ' : ''}Password for ${credentialKey(site)}`,
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (password === undefined) throw cancelledError(site.name);
+    const choice = await vscode.window.showQuickPick([REMEMBER, SESSION_ONLY], {
+      title: `FXP: remember the password for ${site.name}?`,
+      placeHolder: 'Passwords are never written to settings files.',
+      ignoreFocusOut: true,
+    });
+    this.refused.delete(key);
+    if (choice === REMEMBER) await this.store(site, password);
+    else this.remember(key, password);
+    return password;
+  }
+
+  private remember(key: string, password: string): void {
+    this.log.addSecret(password);
+    this.session.set(key, password);
+  }
+
+  /** Keeps a password in SecretStorage (and for this session). */
+  async store(site: CredentialSite, password: string): Promise<void> {
+    const key = secretKey(site);
+    await this.secrets.store(key, password);
+    this.remember(key, password);
+    this.log.info(`Password for ${credentialKey(site)} kept in VS Code's secret storage.`);
+  }
+
+  async isStored(site: CredentialSite): Promise<boolean> {
+    return (await this.secrets.get(secretKey(site))) !== undefined;
+  }
+
+  /** Removes the password from SecretStorage and from this session. */
+  async forget(site: CredentialSite): Promise<boolean> {
+    const key = secretKey(site);
+    const had = (await this.secrets.get(key)) !== undefined || this.session.has(key);
+    await this.secrets.delete(key);
+    this.session.delete(key);
+    this.refused.delete(key);
+    return had;
+  }
+
+  /** A login failure: do not use the same password again without asking. */
+  noteError(err: unknown, siteByName: (name: string) => CredentialSite | undefined): void {
+    if (!isFxpError(err, 'LOGIN_FAILED') || !err.site) return;
+    const site = siteByName(err.site);
+    if (!site) return;
+    const key = secretKey(site);
+    this.session.delete(key);
+    this.refused.add(key);
+  }
+}

@@ -1,0 +1,77 @@
+import * as assert from 'assert';
+import { randomBytes } from 'crypto';
+import { existsSync, readFileSync } from 'fs';
+import * as vscode from 'vscode';
+import { COMMANDS } from '../../src/constants';
+import type { TransferReport } from '../../src/transfers';
+import type { CopyRequest } from '../../src/tree/dragAndDrop';
+import { isEntryNode } from '../../src/tree/nodes';
+import { diskPath, makeDir, putFile } from './hostFixtures';
+import type { ExtensionApi } from '../../src/services';
+import { api, logFile, read, rememberPasswords, server, waitFor } from './host';
+
+describe('Copy to Other Site', () => {
+  let fxp: ExtensionApi;
+  before(async () => {
+    fxp = await api();
+    await rememberPasswords(fxp);
+  });
+
+  it('copies a file from Site A to Site B by FXP, byte-exact', async () => {
+    const pure = server('pure-ftpd');
+    const prof = server('proftpd');
+    const data = randomBytes(300_000);
+    putFile(pure, '/copy-test/payload.bin', data);
+    makeDir(prof, '/copy-in');
+    await vscode.commands.executeCommand(COMMANDS.openSitePair, 'fxp pair');
+    fxp.state.setFolder('A', '/copy-test');
+    fxp.state.setFolder('B', '/copy-in');
+    const node = (await fxp.trees.A.getChildren()).find(n => isEntryNode(n) && n.entry.name === 'payload.bin');
+    assert.ok(node);
+    const report = await vscode.commands.executeCommand<TransferReport>(COMMANDS.copyToOtherSite, node);
+    assert.ok(report, 'the command completed');
+    assert.strictEqual(report.copied.length, 1);
+    assert.strictEqual(report.copied[0]!.mode, 'fxp');
+    assert.ok(readFileSync(diskPath(prof, '/copy-in/payload.bin')).equals(data), 'byte-exact on Site B\'s disk');
+    const log = read(await logFile(fxp));
+    assert.match(log, /Copied pure-ftpd:\/copy-test\/payload\.bin -> proftpd:\/copy-in\/payload\.bin: fxp/);
+  });
+
+  it('copies a folder recursively through the drop path', async () => {
+    const pure = server('pure-ftpd');
+    const prof = server('proftpd');
+    const files = { '/drop-src/folder/one.bin': randomBytes(5000), '/drop-src/folder/nested/two.bin': randomBytes(70_000) };
+    for (const [path, data] of Object.entries(files)) putFile(pure, path, data);
+    makeDir(prof, '/drop-in');
+    await vscode.commands.executeCommand(COMMANDS.openSitePair, 'fxp pair');
+    const request: CopyRequest = { kind: 'copyRequest', from: 'A', items: [{ path: '/drop-src/folder', kind: 'dir', size: 0 }], to: 'B', folder: '/drop-in' };
+    const report = await vscode.commands.executeCommand<TransferReport>(COMMANDS.copyToOtherSite, request);
+    assert.ok(report);
+    assert.deepStrictEqual(report.copied.map(r => r.mode), ['fxp', 'fxp']);
+    for (const [path, data] of Object.entries(files)) {
+      assert.ok(readFileSync(diskPath(prof, path.replace('/drop-src', '/drop-in'))).equals(data), path);
+    }
+  });
+
+  it('refuses to copy between servers that refuse FXP when the pair says relay "never", and says why', async () => {
+    const refusing = server('vsftpd-nofxp');
+    const pure = server('pure-ftpd');
+    putFile(refusing, '/nofxp/file.bin', randomBytes(2000));
+    makeDir(pure, '/nofxp-in');
+    await vscode.commands.executeCommand(COMMANDS.openSitePair, 'refusing pair');
+    assert.strictEqual(fxp.state.relayChoice(), 'never');
+    fxp.state.setFolder('A', '/nofxp');
+    fxp.state.setFolder('B', '/nofxp-in');
+    const node = (await fxp.trees.A.getChildren()).find(n => isEntryNode(n) && n.entry.name === 'file.bin');
+    assert.ok(node);
+    const report = await vscode.commands.executeCommand<TransferReport | undefined>(COMMANDS.copyToOtherSite, node);
+    assert.strictEqual(report, undefined, 'the command failed');
+    assert.strictEqual(existsSync(diskPath(pure, '/nofxp-in/file.bin')), false, 'nothing left on Site B');
+    const log = await waitFor('the failure in the log', async () => {
+      const text = read(await logFile(fxp));
+      return /< fxp\.copyToOtherSite failed/.test(text) ? text : undefined;
+    });
+    assert.match(log, /fxp\.copyToOtherSite failed.*FXP from vsftpd-nofxp to pure-ftpd is not possible/);
+    assert.match(log, /This pair's setting says relay "never"/);
+  });
+});

@@ -1,0 +1,123 @@
+import * as assert from 'assert';
+import { randomBytes } from 'crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { dirname, join } from 'path';
+import { FxpEngine, makeSite, type Site } from '../../src/fxp';
+import { decideConflict, runTransfer, type Conflict, type ConflictAnswer, type TransferHooks } from '../../src/transfers';
+import { startFtpd, type FtpdServer } from '../ftpd/server';
+
+/** Two in-process FTP servers that allow FXP, on their own loopback addresses. */
+describe('transfers (folder copy in the extension layer) against two FTP servers', function () {
+  this.timeout(30_000);
+  let rootA: string;
+  let rootB: string;
+  let servers: FtpdServer[] = [];
+  let engine: FxpEngine;
+  let a: Site;
+  let b: Site;
+  const asked: Conflict[] = [];
+
+  const put = (root: string, path: string, data: Buffer) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), data);
+  };
+  const read = (root: string, path: string) => readFileSync(join(root, path));
+  const hooks = (answers: (ConflictAnswer | undefined)[]): TransferHooks => ({
+    askConflict: async conflict => {
+      asked.push(conflict);
+      return answers.shift();
+    },
+  });
+
+  before(async () => {
+    rootA = mkdtempSync(join(tmpdir(), 'fxp-transfers-a-'));
+    rootB = mkdtempSync(join(tmpdir(), 'fxp-transfers-b-'));
+    servers = [
+      await startFtpd({ host: '127.0.0.32', port: 0, root: rootA, users: { u: 'pa' }, allowFxp: true }),
+      await startFtpd({ host: '127.0.0.33', port: 0, root: rootB, users: { u: 'pb' }, allowFxp: true }),
+    ];
+    a = makeSite({ host: servers[0]!.host, port: servers[0]!.port, user: 'u' }, 'a');
+    b = makeSite({ host: servers[1]!.host, port: servers[1]!.port, user: 'u' }, 'b');
+    engine = new FxpEngine({ logger: () => undefined, password: async site => (site.name === 'a' ? 'pa' : 'pb') });
+  });
+
+  after(async () => {
+    engine?.close();
+    for (const server of servers) await server.close();
+    rmSync(rootA, { recursive: true, force: true });
+    rmSync(rootB, { recursive: true, force: true });
+  });
+
+  beforeEach(() => { asked.length = 0; });
+
+  it('copies a folder tree by FXP, creating the folders, byte-exact', async () => {
+    const files = { '/tree/top.bin': randomBytes(70_000), '/tree/sub/deep/x.txt': Buffer.from('x\r\ny\n'), '/tree/sub/empty.bin': Buffer.alloc(0) };
+    for (const [path, data] of Object.entries(files)) put(rootA, path, data);
+    mkdirSync(join(rootA, 'tree', 'emptydir'));
+    mkdirSync(join(rootB, 'in'));
+    const progress: number[] = [];
+    const report = await runTransfer(engine, {
+      source: a, items: [{ path: '/tree', kind: 'dir', size: 0 }], destination: b, folder: '/in', relay: 'never',
+      hooks: { ...hooks([]), onProgress: p => progress.push(p.filesDone) },
+    });
+    assert.strictEqual(report.copied.length, 3);
+    assert.ok(report.copied.every(r => r.mode === 'fxp'), 'every file went server to server');
+    assert.deepStrictEqual(report.folders, ['/in/tree', '/in/tree/emptydir', '/in/tree/sub', '/in/tree/sub/deep']);
+    for (const [path, data] of Object.entries(files)) assert.ok(read(rootB, `/in${path}`).equals(data), path);
+    assert.strictEqual(progress.at(-1), 3);
+    assert.deepStrictEqual(asked, []);
+  });
+
+  it('asks before overwriting: skip leaves the file, overwrite replaces it', async () => {
+    put(rootA, '/c/one.bin', randomBytes(1000));
+    put(rootA, '/c/two.bin', randomBytes(1000));
+    put(rootB, '/c/one.bin', Buffer.from('old one'));
+    put(rootB, '/c/two.bin', Buffer.from('old two'));
+    const report = await runTransfer(engine, {
+      source: a, items: [{ path: '/c/one.bin', kind: 'file', size: 1000 }, { path: '/c/two.bin', kind: 'file', size: 1000 }],
+      destination: b, folder: '/c', relay: 'never',
+      hooks: hooks([{ choice: 'skip', applyToAll: false }, { choice: 'overwrite', applyToAll: false }]),
+    });
+    assert.deepStrictEqual(asked.map(c => [c.destination, c.destinationSize, c.canResume]), [['/c/one.bin', 7, true], ['/c/two.bin', 7, true]]);
+    assert.deepStrictEqual(report.skipped, ['/c/one.bin']);
+    assert.strictEqual(read(rootB, '/c/one.bin').toString(), 'old one');
+    assert.ok(read(rootB, '/c/two.bin').equals(read(rootA, '/c/two.bin')));
+  });
+
+  it('resumes a smaller destination from where it stops, and applies "resume all" without asking again', async () => {
+    const big = randomBytes(200_000);
+    const other = randomBytes(50_000);
+    put(rootA, '/r/big.bin', big);
+    put(rootA, '/r/other.bin', other);
+    put(rootB, '/r/big.bin', big.subarray(0, 120_000));
+    put(rootB, '/r/other.bin', other.subarray(0, 10_000));
+    const report = await runTransfer(engine, {
+      source: a, items: [{ path: '/r', kind: 'dir', size: 0 }], destination: b, folder: '/', relay: 'never',
+      hooks: hooks([{ choice: 'resume', applyToAll: true }]),
+    });
+    assert.strictEqual(asked.length, 1, 'asked once, the answer applied to the other file');
+    assert.strictEqual(report.copied.length, 2);
+    assert.ok(read(rootB, '/r/big.bin').equals(big));
+    assert.ok(read(rootB, '/r/other.bin').equals(other));
+    assert.strictEqual(report.bytes, (200_000 - 120_000) + (50_000 - 10_000), 'only the missing bytes moved');
+  });
+
+  it('cancels the whole transfer when the conflict question is dismissed', async () => {
+    put(rootA, '/d/f.bin', randomBytes(10));
+    put(rootB, '/d/f.bin', randomBytes(10));
+    await assert.rejects(runTransfer(engine, {
+      source: a, items: [{ path: '/d/f.bin', kind: 'file', size: 10 }], destination: b, folder: '/d', relay: 'never', hooks: hooks([undefined]),
+    }), (err: Error & { code?: string }) => err.code === 'CANCELLED');
+  });
+
+  it('decideConflict: asks unless an "all" answer applies; "resume all" asks again where the destination is not smaller', () => {
+    const smaller: Conflict = { source: '/s', destination: '/d', sourceSize: 10, destinationSize: 5, canResume: true };
+    const same: Conflict = { ...smaller, destinationSize: 10, canResume: false };
+    assert.strictEqual(decideConflict(smaller, undefined), undefined);
+    assert.strictEqual(decideConflict(smaller, { choice: 'skip', applyToAll: false }), undefined);
+    assert.strictEqual(decideConflict(same, { choice: 'overwrite', applyToAll: true }), 'overwrite');
+    assert.strictEqual(decideConflict(smaller, { choice: 'resume', applyToAll: true }), 'resume');
+    assert.strictEqual(decideConflict(same, { choice: 'resume', applyToAll: true }), undefined);
+  });
+});
