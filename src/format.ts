@@ -22,18 +22,12 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-export type ProgressFigures = Pick<TransferProgress, 'filesDone' | 'filesTotal' | 'bytesDone' | 'bytesTotal'> & {
-  /** Bytes per second, when known. */
-  speed?: number;
-};
+export type ProgressFigures = Pick<TransferProgress, 'filesDone' | 'filesTotal' | 'bytesDone' | 'bytesTotal' | 'bytesPerSecond' | 'etaSeconds'>;
 
 /** "2/5 files · 1.2 MB of 3.4 MB · 5.1 MB/s · 1 s left" */
 export function progressText(p: ProgressFigures): string {
   const parts = [`${p.filesDone}/${p.filesTotal} file${p.filesTotal === 1 ? '' : 's'}`, `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`];
-  if (p.speed !== undefined && p.speed > 0) {
-    parts.push(`${formatBytes(p.speed)}/s`);
-    const left = (p.bytesTotal - p.bytesDone) / p.speed;
-    if (left > 0) parts.push(`${formatDuration(left)} left`);
-  }
+  if (p.bytesPerSecond !== undefined && p.bytesPerSecond > 0) parts.push(`${formatBytes(p.bytesPerSecond)}/s`);
+  if (p.etaSeconds !== undefined && p.etaSeconds > 0) parts.push(`${formatDuration(p.etaSeconds)} left`);
   return parts.join(' · ');
 }

@@ -15,7 +15,6 @@ interface Job {
 }
 
 const REPORT_EVERY_MS = 250;
-const SPEED_WINDOW_MS = 5_000;
 
 /**
  * Running transfers: a cancellable progress notification each (cancel aborts the engine's copy, which
@@ -42,7 +41,6 @@ export class Jobs implements vscode.Disposable {
       const onCancel = token.onCancellationRequested(() => job.abort.abort());
       this.running.add(job);
       this.update();
-      const samples: { at: number; bytes: number }[] = [];
       let lastReport = 0;
       let reportedPercent = 0;
       try {
@@ -51,18 +49,14 @@ export class Jobs implements vscode.Disposable {
           report: p => {
             job.progress = p;
             const now = Date.now();
-            samples.push({ at: now, bytes: p.bytesMoved });
-            while (samples.length > 2 && now - samples[0]!.at > SPEED_WINDOW_MS) samples.shift();
             const finished = p.filesDone === p.filesTotal;
             if (!finished && now - lastReport < REPORT_EVERY_MS) return;
             lastReport = now;
-            const first = samples[0]!;
-            const speed = now > first.at ? (p.bytesMoved - first.bytes) / ((now - first.at) / 1000) : undefined;
             const percent = p.bytesTotal > 0 ? (p.bytesDone / p.bytesTotal) * 100 : (p.filesTotal ? (p.filesDone / p.filesTotal) * 100 : 0);
             const increment = Math.max(0, percent - reportedPercent);
             reportedPercent += increment;
-            const current = p.current ? ` · ${p.current}` : '';
-            progress.report({ message: progressText({ ...p, speed }) + current, increment });
+            const current = p.current.length ? ` · ${p.current.join(', ')}` : '';
+            progress.report({ message: progressText(p) + current, increment });
             this.update();
           },
         });

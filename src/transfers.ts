@@ -1,12 +1,13 @@
 /**
- * Copies files and folders from one site to another, one file at a time through the engine's copyFile:
- * lists source folders recursively, creates the destination folders, asks before overwriting.
- * No `vscode` here: the questions go through {@link TransferHooks}. This is the piece to swap for the
- * engine's folder planner once it exists.
+ * Copies files and folders from one site to another with the engine's folder jobs (plan, parallel
+ * queue, retries, verification), and adds what the extension needs around them: the overwrite question
+ * for every file that exists on the destination (asked before any data moves), one relay question per
+ * transfer, and a stop at the first failure that concerns the site pair rather than one file.
+ * No `vscode` here: the questions go through {@link TransferHooks}.
  */
 import {
-  baseName, cancelledError, FxpError, isFxpError, joinPath, parentPath,
-  type CopyResult, type EntryKind, type FxpEngine, type RelayMode, type Site,
+  baseName, cancelledError, FolderJob, FxpError, joinPath, planFileCopy, planFolderCopy, resolvePath,
+  type EntryKind, type ErrorRecord, type FolderPlan, type FxpEngine, type JobProgress, type JobReport, type RelayMode, type Site,
 } from './fxp';
 
 export interface TransferItem {
@@ -35,12 +36,13 @@ export interface ConflictAnswer {
 export interface TransferProgress {
   filesDone: number;
   filesTotal: number;
-  /** Bytes of finished or skipped files plus the running file's bytes so far: for the percentage. */
+  /** Bytes at the destination of the files this transfer copies, of bytesTotal. */
   bytesDone: number;
   bytesTotal: number;
-  /** Bytes that actually moved in this transfer: for the speed. */
-  bytesMoved: number;
-  current?: string;
+  bytesPerSecond?: number;
+  etaSeconds?: number;
+  /** Files being copied right now. */
+  current: string[];
 }
 
 export interface TransferHooks {
@@ -49,7 +51,6 @@ export interface TransferHooks {
   /** FXP was refused: may the data go through this machine? Asked at most once per transfer. */
   confirmRelay?(reason: FxpError): Promise<boolean>;
   onProgress?(progress: TransferProgress): void;
-  onFileDone?(result: CopyResult): void;
 }
 
 export interface TransferRequest {
@@ -61,51 +62,35 @@ export interface TransferRequest {
   relay: RelayMode;
   signal?: AbortSignal;
   hooks: TransferHooks;
+  /** FXP pairs at once (default: the engine's). */
+  parallel?: number;
 }
 
-export interface PlannedFile {
-  source: string;
-  destination: string;
-  size: number;
-}
-
-export interface TransferPlan {
-  /** Destination folders to create, parents first. */
-  folders: string[];
-  files: PlannedFile[];
+export interface CopiedFile {
+  /** Source path. */
+  path: string;
+  /** Destination path. */
+  target: string;
+  mode: 'fxp' | 'relay';
+  bytes: number;
 }
 
 export interface TransferReport {
-  copied: CopyResult[];
+  copied: CopiedFile[];
+  /** Source paths not copied because the user said skip. */
   skipped: string[];
+  /** Files that failed for a reason of their own (missing, no permission, verification); the others were copied. */
   failed: { path: string; error: FxpError }[];
+  /** Destination folders created or already there. */
   folders: string[];
+  /** Bytes sent in this transfer (a resumed file counts from its restart offset). */
   bytes: number;
   seconds: number;
+  job: JobReport;
 }
 
 /** Failures that concern one file; the others (connection, login, FXP refused) stop the whole transfer. */
-const FILE_LEVEL = new Set(['NOT_FOUND', 'SERVER_REPLY', 'EXISTS', 'VERIFY_FAILED']);
-
-/** Lists folders on the source recursively; links are copied as files (the server follows them on RETR). */
-export async function planTransfer(engine: FxpEngine, source: Site, items: readonly TransferItem[], folder: string, signal?: AbortSignal): Promise<TransferPlan> {
-  const plan: TransferPlan = { folders: [], files: [] };
-  const walk = async (item: TransferItem, into: string): Promise<void> => {
-    if (signal?.aborted) throw cancelledError();
-    const target = joinPath(into, baseName(item.path));
-    if (item.kind !== 'dir') {
-      plan.files.push({ source: item.path, destination: target, size: item.size });
-      return;
-    }
-    plan.folders.push(target);
-    const { entries } = await engine.list(source, item.path, signal);
-    for (const entry of entries) {
-      await walk({ path: joinPath(item.path, entry.name), kind: entry.kind, size: entry.size }, target);
-    }
-  };
-  for (const item of items) await walk(item, folder);
-  return plan;
-}
+const FILE_LEVEL = new Set<FxpError['code']>(['NOT_FOUND', 'SERVER_REPLY', 'EXISTS', 'VERIFY_FAILED']);
 
 /** What to do with one conflict given an earlier "apply to all" answer; undefined = ask the user. */
 export function decideConflict(conflict: Conflict, standing: ConflictAnswer | undefined): ConflictChoice | undefined {
@@ -114,101 +99,115 @@ export function decideConflict(conflict: Conflict, standing: ConflictAnswer | un
   return standing.choice;
 }
 
-export async function runTransfer(engine: FxpEngine, request: TransferRequest): Promise<TransferReport> {
-  const { source, destination, signal, hooks } = request;
-  const started = Date.now();
-  const plan = await planTransfer(engine, source, request.items, request.folder, signal);
-  const report: TransferReport = { copied: [], skipped: [], failed: [], folders: plan.folders, bytes: 0, seconds: 0 };
-  const progress: TransferProgress = {
-    filesDone: 0, filesTotal: plan.files.length, bytesDone: 0, bytesTotal: plan.files.reduce((n, f) => n + f.size, 0), bytesMoved: 0,
-  };
-  hooks.onProgress?.({ ...progress });
+/** An engine error record (from the job's journal) back into an error that reads the same. */
+export function errorFromRecord(record: ErrorRecord): FxpError {
+  const prefix = record.site ? `${record.site}: ` : '';
+  const text = prefix && record.text.startsWith(prefix) ? record.text.slice(prefix.length) : record.text;
+  return new FxpError(record.code, text, { site: record.site });
+}
 
-  for (const folder of plan.folders) {
-    if (signal?.aborted) throw cancelledError();
-    await engine.ensureDir(destination, folder);
+async function plan(engine: FxpEngine, request: TransferRequest): Promise<FolderPlan[]> {
+  const plans: FolderPlan[] = [];
+  for (const item of request.items) {
+    const source = { site: request.source, path: item.path };
+    const destination = { site: request.destination, path: joinPath(request.folder, baseName(item.path)) };
+    // Rule "overwrite" marks every existing destination file; the user decides each below.
+    const opts = { rule: 'overwrite' as const, signal: request.signal };
+    plans.push(item.kind === 'dir'
+      ? await planFolderCopy(engine, source, destination, opts)
+      : await planFileCopy(engine, source, destination, opts));
   }
+  return plans;
+}
 
-  const existing = new Map<string, Map<string, number>>();
-  const sizesIn = async (folder: string): Promise<Map<string, number>> => {
-    let sizes = existing.get(folder);
-    if (!sizes) {
-      sizes = new Map();
-      try {
-        for (const entry of (await engine.list(destination, folder, signal)).entries) {
-          if (entry.kind !== 'dir') sizes.set(entry.name, entry.size);
-        }
-      } catch (err) {
-        if (!isFxpError(err) || !FILE_LEVEL.has(err.code)) throw err;
-      }
-      existing.set(folder, sizes);
-    }
-    return sizes;
-  };
-
+/** Asks about every file that exists on the destination, before anything is copied. */
+async function settleConflicts(plans: FolderPlan[], hooks: TransferHooks, destination: string): Promise<string[]> {
+  const skipped: string[] = [];
   let standing: ConflictAnswer | undefined;
-  let relayAnswer: Promise<boolean> | undefined;
-  const confirmRelay = hooks.confirmRelay
-    ? (reason: FxpError) => (relayAnswer ??= hooks.confirmRelay!(reason))
-    : undefined;
-
-  for (const file of plan.files) {
-    if (signal?.aborted) throw cancelledError();
-    const destinationSize = (await sizesIn(parentPath(file.destination))).get(baseName(file.destination));
-    let restartAt: number | undefined;
-    if (destinationSize !== undefined) {
+  for (const p of plans) {
+    for (const item of p.items) {
+      if (item.existing === undefined || item.action === 'conflict') continue;
       const conflict: Conflict = {
-        source: file.source, destination: file.destination, sourceSize: file.size, destinationSize,
-        canResume: destinationSize > 0 && destinationSize < file.size,
+        source: resolvePath(p.source.path, item.path),
+        destination: resolvePath(p.destination.path, item.target),
+        sourceSize: item.size,
+        destinationSize: item.existing,
+        canResume: item.existing > 0 && item.existing < item.size,
       };
       let choice = decideConflict(conflict, standing);
       if (!choice) {
         const answer = await hooks.askConflict(conflict);
-        if (!answer) throw cancelledError(destination.name);
+        if (!answer) throw cancelledError(destination);
         if (answer.applyToAll) standing = answer;
         choice = answer.choice === 'resume' && !conflict.canResume ? 'overwrite' : answer.choice;
       }
       if (choice === 'skip') {
-        report.skipped.push(file.source);
-        progress.filesDone++;
-        progress.bytesDone += file.size;
-        hooks.onProgress?.({ ...progress });
-        continue;
+        Object.assign(item, { action: 'skip', restartAt: 0, reason: 'exists: skipped (your choice)' });
+        skipped.push(conflict.source);
+      } else if (choice === 'resume') {
+        Object.assign(item, { action: 'resume', restartAt: conflict.destinationSize, reason: `exists: resume at ${conflict.destinationSize} of ${item.size} bytes (your choice)` });
+      } else {
+        Object.assign(item, { action: 'copy', restartAt: 0, reason: 'exists: overwrite (your choice)' });
       }
-      if (choice === 'resume') restartAt = destinationSize;
     }
-    const doneBefore = progress.bytesDone;
-    const movedBefore = progress.bytesMoved;
-    progress.current = file.source;
-    hooks.onProgress?.({ ...progress });
-    try {
-      const result = await engine.copyFile(source, file.source, destination, file.destination, {
-        relay: request.relay,
-        signal,
-        restartAt,
-        confirmRelay,
-        onBytes: bytes => {
-          const sofar = Math.min(bytes, file.size);
-          progress.bytesDone = doneBefore + sofar;
-          progress.bytesMoved = movedBefore + Math.max(0, sofar - (restartAt ?? 0));
-          hooks.onProgress?.({ ...progress });
-        },
-      });
-      report.copied.push(result);
-      report.bytes += result.bytes - (restartAt ?? 0);
-      progress.bytesMoved = movedBefore + Math.max(0, result.bytes - (restartAt ?? 0));
-      hooks.onFileDone?.(result);
-    } catch (err) {
-      const error = isFxpError(err) ? err : new FxpError('CONNECTION_LOST', String(err), { cause: err });
-      if (!FILE_LEVEL.has(error.code)) throw error;
-      report.failed.push({ path: file.source, error });
-      progress.bytesMoved = movedBefore;
-    }
-    progress.filesDone++;
-    progress.bytesDone = doneBefore + file.size;
-    progress.current = undefined;
-    hooks.onProgress?.({ ...progress });
   }
-  report.seconds = (Date.now() - started) / 1000;
-  return report;
+  return skipped;
+}
+
+function toProgress(p: JobProgress): TransferProgress {
+  return {
+    filesDone: p.filesDone + p.filesSkipped + p.filesFailed + p.filesCancelled,
+    filesTotal: p.filesTotal,
+    bytesDone: p.bytesDone,
+    bytesTotal: p.bytesTotal,
+    bytesPerSecond: p.bytesPerSecond,
+    etaSeconds: p.etaSeconds,
+    current: p.active.map(a => a.path),
+  };
+}
+
+export async function runTransfer(engine: FxpEngine, request: TransferRequest): Promise<TransferReport> {
+  const { hooks, signal } = request;
+  const plans = await plan(engine, request);
+  const skipped = await settleConflicts(plans, hooks, request.destination.name);
+  if (signal?.aborted) throw cancelledError();
+
+  let relayAnswer: Promise<boolean> | undefined;
+  let fatal: FxpError | undefined;
+  const job = FolderJob.fromPlans(engine, plans, {
+    relay: request.relay,
+    signal,
+    parallel: request.parallel,
+    partials: 'keep',
+    confirmRelay: hooks.confirmRelay ? reason => (relayAnswer ??= hooks.confirmRelay!(reason)) : undefined,
+    onProgress: p => hooks.onProgress?.(toProgress(p)),
+    onFile: event => {
+      const error = event.file.state === 'failed' ? event.file.error : undefined;
+      if (error && !fatal && !FILE_LEVEL.has(error.code)) {
+        // Every other file would fail the same way (FXP refused, login, connection): stop here.
+        fatal = errorFromRecord(error);
+        job.cancel();
+      }
+    },
+  });
+  const report = await job.run();
+  if (fatal) throw fatal;
+  // The report lists the files in plan order: plan by plan, item by item.
+  const files = plans.flatMap(p => p.items.map(item => ({
+    path: resolvePath(p.source.path, item.path), target: resolvePath(p.destination.path, item.target),
+  }))).map((names, i) => ({ ...names, file: report.items[i]! }));
+  if (report.state === 'cancelled') {
+    const err = cancelledError(request.destination.name);
+    const partial = files.find(f => f.file.state === 'cancelled' && (f.file.bytes ?? 0) > 0 && !f.file.deleted);
+    if (partial) err.partial = { site: request.destination.name, path: partial.target, bytes: partial.file.bytes };
+    throw err;
+  }
+  const copied: CopiedFile[] = files.filter(f => f.file.state === 'done')
+    .map(f => ({ path: f.path, target: f.target, mode: f.file.mode ?? 'fxp', bytes: f.file.size }));
+  const failed = files.filter(f => f.file.state === 'failed')
+    .map(f => ({ path: f.path, error: errorFromRecord(f.file.error ?? { code: 'PROTOCOL', message: f.file.reason, text: f.file.reason }) }));
+  return {
+    copied, skipped, failed, folders: plans.flatMap(p => [p.destination.path, ...p.dirs.map(d => resolvePath(p.destination.path, d))]),
+    bytes: report.bytes.sent, seconds: report.seconds, job: report,
+  };
 }

@@ -49,7 +49,9 @@ export async function runCopy(s: Services, request: CopyRequest): Promise<Transf
   const src = s.state.require(request.from);
   const dst = s.state.require(request.to);
   const folder = request.folder || dst.folder;
-  const relay: RelayMode = s.state.relayChoice() === 'never' ? 'never' : 'auto';
+  // "never" is answered by confirmRelay without asking: the engine then says the relay was declined.
+  const relay: RelayMode = 'auto';
+  const never = s.state.relayChoice() === 'never';
   const title = `FXP: ${src.site.name} → ${dst.site.name}`;
   s.log.info(`Copy ${request.items.map(i => i.path).join(', ')} from ${src.site.name} to ${dst.site.name}:${folder} (relay ${s.state.relayChoice()})`);
   try {
@@ -65,7 +67,7 @@ export async function runCopy(s: Services, request: CopyRequest): Promise<Transf
     return report;
   } catch (err) {
     if (isFxpError(err, 'CANCELLED') && err.partial) void offerPartialCleanup(s, err, request.to);
-    if (isFxpError(err, 'FXP_IMPOSSIBLE') && relay === 'never') {
+    if (isFxpError(err, 'FXP_IMPOSSIBLE') && never) {
       err.next = `This pair's setting says relay "never" (fxp.sitePairs › relay), so nothing was copied through this machine.`;
     }
     throw err;
@@ -84,8 +86,9 @@ function summarize(s: Services, report: TransferReport, src: SideState, dst: Sid
   if (report.failed.length) {
     const first = report.failed[0]!;
     for (const f of report.failed) s.log.error(`Not copied: ${f.path}: ${f.error.describe()}`);
-    const message = `${report.failed.length} of ${report.failed.length + report.copied.length + report.skipped.length} files were not copied. First: ${first.path}: ${first.error.message}`;
-    throw Object.assign(first.error, { message });
+    const message = `${report.failed.length} of ${report.job.files.total} files were not copied (first: ${first.path}); the log lists each.`;
+    first.error.next = message;
+    throw first.error;
   }
   vscode.window.setStatusBarMessage(`$(check) ${text}`, 15_000);
 }
@@ -129,6 +132,10 @@ const RELAY_NEVER = 'Never Relay for This Pair';
 /** FXP was refused: say that the data would flow through this machine, and ask unless the pair says. */
 async function confirmRelay(s: Services, reason: FxpError, src: SideState, dst: SideState): Promise<boolean> {
   const flow = `The data then flows through this machine: downloaded from ${src.site.name} and uploaded to ${dst.site.name}, over your own connection.`;
+  if (s.state.relayChoice() === 'never') {
+    s.log.info(`FXP refused; not relaying (pair setting relay: never): ${reason.describe()}`);
+    return false;
+  }
   if (s.state.relayChoice() === 'always') {
     s.log.warn(`FXP refused (${reason.describe()}); relaying through this machine (pair setting relay: always)`);
     void vscode.window.showWarningMessage(`FXP from ${src.site.name} to ${dst.site.name} was refused, so this copy is relayed. ${flow} (This pair's setting: relay "always".)`);

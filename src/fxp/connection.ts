@@ -5,7 +5,7 @@ import { ByteCounter, FramedContext } from './context';
 import { asFxpError, cancelledError, FxpError, firstLine, type CertificateInfo } from './errors';
 import { emptyCapabilities, parseFeat, parsePwdReply, parseSizeReply, type Capabilities } from './parse';
 import type { Reply } from './reply';
-import type { Site } from './site';
+import { credentialKey, type Site } from './site';
 import type { Logger } from './transcript';
 
 export type ServerMake = 'pure-ftpd' | 'proftpd' | 'vsftpd' | 'pyftpdlib' | 'fxp-testd' | 'unknown';
@@ -177,6 +177,7 @@ export class FtpConnection {
       throw new FxpError('LOGIN_FAILED', `Login as "${this.site.user}" was refused.`, {
         site: this.site.name, command: final === user ? `USER ${this.site.user}` : 'PASS ****', reply: toInfo(final),
         hint: 'Check the user name and password. The engine does not retry, so the server will not lock the account.',
+        credential: credentialKey(this.site),
       });
     }
     throw new FxpError('SERVER_REPLY', 'Login failed.', { site: this.site.name, command: 'PASS ****', reply: toInfo(final) });

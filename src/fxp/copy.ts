@@ -167,8 +167,8 @@ export async function copyFile(
     if (!relayAllowed) {
       await cleanUp(dst.conn, dstPath, destinationExisted, logger);
       throw fxpImpossible(srcPool.site.name, dstPool.site.name, failures, opts.relay === 'never'
-        ? 'Relay through this machine is off (--relay never), so nothing was copied.'
-        : 'Relay is not allowed for this site pair, so nothing was copied.');
+        ? 'Relay through this machine is off, so nothing was copied.'
+        : 'Relay is not allowed for this site pair (fxp-only), so nothing was copied.');
     }
     if (primary && opts.relay !== 'always' && opts.confirmRelay && !(await opts.confirmRelay(primary))) {
       await cleanUp(dst.conn, dstPath, destinationExisted, logger);

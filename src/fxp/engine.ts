@@ -5,7 +5,7 @@ import { copyFile, type CopyOptions, type CopyResult, type Timeouts } from './co
 import { FxpError } from './errors';
 import { toEntries, type Entry } from './listing';
 import { SitePool, type ConnectionKind } from './pool';
-import type { Site } from './site';
+import { credentialKey, type Site } from './site';
 import type { Logger } from './transcript';
 
 export interface EngineOptions {
@@ -78,8 +78,8 @@ export class FxpEngine {
   }
 
   /** The folder the server puts the user in after login. */
-  home(site: Site): Promise<string> {
-    return this.withConnection(site, 'browse', conn => conn.pwd());
+  home(site: Site, signal?: AbortSignal): Promise<string> {
+    return this.withConnection(site, 'browse', conn => conn.pwd(), signal);
   }
 
   async mkdir(site: Site, path: string): Promise<void> {
@@ -127,9 +127,10 @@ export class FxpEngine {
     return copyFile(this.pool(src), srcPath, this.pool(dst), dstPath, options, this.timeouts, this.options.logger);
   }
 
+  /** Closes every pool for this site: same name, or same credential (user, host, port, protocol). */
   disconnect(site: Site): void {
     for (const [key, pool] of this.pools) {
-      if (pool.site.name === site.name) {
+      if (pool.site.name === site.name || credentialKey(pool.site) === credentialKey(site)) {
         pool.close();
         this.pools.delete(key);
       }

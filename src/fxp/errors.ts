@@ -45,6 +45,8 @@ export interface FxpErrorDetails {
   causes?: FxpError[];
   /** The server certificate, for CERT_UNTRUSTED / CERT_CHANGED: what the user is asked to trust. */
   certificate?: CertificateInfo;
+  /** For LOGIN_FAILED: the credential key (user, host, port, protocol) whose password was refused. */
+  credential?: string;
 }
 
 export interface CertificateInfo {
@@ -74,6 +76,7 @@ export class FxpError extends Error {
   partial?: PartialFile;
   causes?: FxpError[];
   certificate?: CertificateInfo;
+  credential?: string;
 
   constructor(code: FxpErrorCode, message: string, details: FxpErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -87,6 +90,7 @@ export class FxpError extends Error {
     this.partial = details.partial;
     this.causes = details.causes;
     this.certificate = details.certificate;
+    this.credential = details.credential;
   }
 
   /** One paragraph for people: what happened where, the server's words, what to change. */
@@ -115,6 +119,7 @@ export class FxpError extends Error {
       partial: this.partial,
       causes: this.causes?.map(c => c.toJSON()),
       certificate: this.certificate,
+      credential: this.credential,
     };
   }
 }
@@ -130,6 +135,7 @@ export interface FxpErrorJSON {
   partial?: PartialFile;
   causes?: FxpErrorJSON[];
   certificate?: CertificateInfo;
+  credential?: string;
 }
 
 export function firstLine(text: string): string {

@@ -7,17 +7,13 @@ import type { TransferReport } from '../../src/transfers';
 import type { CopyRequest } from '../../src/tree/dragAndDrop';
 import { isEntryNode } from '../../src/tree/nodes';
 import { diskPath, makeDir, putFile } from './hostFixtures';
-import type { ExtensionApi } from '../../src/services';
-import { api, logFile, read, rememberPasswords, server, waitFor } from './host';
+import { logFile, read, server, useExtension, waitFor } from './host';
 
 describe('Copy to Other Site', () => {
-  let fxp: ExtensionApi;
-  before(async () => {
-    fxp = await api();
-    await rememberPasswords(fxp);
-  });
+  const extension = useExtension();
 
   it('copies a file from Site A to Site B by FXP, byte-exact', async () => {
+    const fxp = extension();
     const pure = server('pure-ftpd');
     const prof = server('proftpd');
     const data = randomBytes(300_000);
@@ -38,6 +34,7 @@ describe('Copy to Other Site', () => {
   });
 
   it('copies a folder recursively through the drop path', async () => {
+    const fxp = extension();
     const pure = server('pure-ftpd');
     const prof = server('proftpd');
     const files = { '/drop-src/folder/one.bin': randomBytes(5000), '/drop-src/folder/nested/two.bin': randomBytes(70_000) };
@@ -54,6 +51,7 @@ describe('Copy to Other Site', () => {
   });
 
   it('refuses to copy between servers that refuse FXP when the pair says relay "never", and says why', async () => {
+    const fxp = extension();
     const refusing = server('vsftpd-nofxp');
     const pure = server('pure-ftpd');
     putFile(refusing, '/nofxp/file.bin', randomBytes(2000));

@@ -25,6 +25,19 @@ export function server(id: string): ServerInfo {
   return found;
 }
 
+/** For a describe block: the activated extension, with every test server's password remembered. */
+export function useExtension(): () => ExtensionApi {
+  let fxp: ExtensionApi | undefined;
+  before(async () => {
+    fxp = await api();
+    await rememberPasswords(fxp);
+  });
+  return () => {
+    assert.ok(fxp, 'the before hook ran');
+    return fxp;
+  };
+}
+
 /** Keeps every test server's password in SecretStorage, as the "remember" answer to the prompt does. */
 export async function rememberPasswords(fxp: ExtensionApi): Promise<void> {
   for (const s of servers()) {

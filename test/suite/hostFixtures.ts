@@ -6,19 +6,10 @@
 import { chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
+import type { TestServer } from '../harness/servers';
 
-/** What the extension host needs to know about one server: never written to a settings file. */
-export interface ServerInfo {
-  id: string;
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  root: string;
-  uid: number;
-  gid: number;
-  fxp: boolean;
-}
+/** What the extension host needs to know about one server (as JSON): never written to a settings file. */
+export type ServerInfo = Pick<TestServer, 'id' | 'host' | 'port' | 'user' | 'password' | 'root' | 'uid' | 'gid' | 'fxp'>;
 
 export const SERVERS_ENV = 'FXP_TEST_SERVERS';
 

@@ -4,19 +4,15 @@ import * as vscode from 'vscode';
 import { COMMANDS, CONTEXT_VALUES } from '../../src/constants';
 import { isEntryNode, type SiteNode } from '../../src/tree/nodes';
 import { makeDir, putFile } from './hostFixtures';
-import type { ExtensionApi } from '../../src/services';
-import { api, rememberPasswords, server } from './host';
+import { server, useExtension } from './host';
 
 const names = (nodes: SiteNode[]) => nodes.map(n => (isEntryNode(n) ? `${n.entry.kind}:${n.entry.name}` : `${n.type}:${n.message}`));
 
 describe('site tree', () => {
-  let fxp: ExtensionApi;
-  before(async () => {
-    fxp = await api();
-    await rememberPasswords(fxp);
-  });
+  const extension = useExtension();
 
   it('lists a real server folder lazily, folders first, with sizes and tooltips', async () => {
+    const fxp = extension();
     const pure = server('pure-ftpd');
     putFile(pure, '/tree-test/b.bin', randomBytes(1234));
     putFile(pure, '/tree-test/a.txt', Buffer.from('hello'));
@@ -44,6 +40,7 @@ describe('site tree', () => {
   });
 
   it('answers concurrent listings of one site (VS Code asks for several folders at once)', async () => {
+    const fxp = extension();
     const pure = server('pure-ftpd');
     for (let i = 0; i < 6; i++) putFile(pure, `/conc/d${i}/f${i}.bin`, randomBytes(i + 1));
     fxp.state.setFolder('A', '/conc');
@@ -54,6 +51,7 @@ describe('site tree', () => {
   });
 
   it('shows a listing error as an error node with the server\'s reason', async () => {
+    const fxp = extension();
     await vscode.commands.executeCommand(COMMANDS.openSitePair, 'fxp pair');
     fxp.state.setFolder('B', '/no-such-folder');
     const children = await fxp.trees.B.getChildren();

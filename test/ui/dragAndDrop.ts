@@ -166,6 +166,8 @@ async function main(): Promise<void> {
         assert.match(message, /Diagnose/);
         assert.match(message, /Show Log/);
         assert.strictEqual(existsSync(diskPath(refusingDst, '/from-nofxp/refused.bin')), false, 'nothing was copied');
+        await notification(page, 'vsftpd-nofxp → pure-ftpd').waitFor({ state: 'hidden', timeout: 30_000 });
+        await page.waitForTimeout(500); // let the toast finish fading in
         await ctx.screenshot('14-refusal-explained');
 
         ctx.log('the log: commands and replies per site, passwords masked');

@@ -8,7 +8,7 @@ import { decideConflict, runTransfer, type Conflict, type ConflictAnswer, type T
 import { startFtpd, type FtpdServer } from '../ftpd/server';
 
 /** Two in-process FTP servers that allow FXP, on their own loopback addresses. */
-describe('transfers (folder copy in the extension layer) against two FTP servers', function () {
+describe('transfers: the engine folder jobs with the user answers, against two FTP servers', function () {
   this.timeout(30_000);
   let rootA: string;
   let rootB: string;
@@ -39,7 +39,7 @@ describe('transfers (folder copy in the extension layer) against two FTP servers
     ];
     a = makeSite({ host: servers[0]!.host, port: servers[0]!.port, user: 'u' }, 'a');
     b = makeSite({ host: servers[1]!.host, port: servers[1]!.port, user: 'u' }, 'b');
-    engine = new FxpEngine({ logger: () => undefined, password: async site => (site.name === 'a' ? 'pa' : 'pb') });
+    engine = new FxpEngine({ logger: () => undefined, password: async site => (site.name === 'b' ? 'pb' : 'pa') });
   });
 
   after(async () => {
@@ -109,6 +109,32 @@ describe('transfers (folder copy in the extension layer) against two FTP servers
     await assert.rejects(runTransfer(engine, {
       source: a, items: [{ path: '/d/f.bin', kind: 'file', size: 10 }], destination: b, folder: '/d', relay: 'never', hooks: hooks([undefined]),
     }), (err: Error & { code?: string }) => err.code === 'CANCELLED');
+  });
+
+  it('asks once whether to relay when FXP is refused, and relays every file of the transfer on "yes"', async () => {
+    const refusing = await startFtpd({ host: '127.0.0.36', port: 0, root: rootA, users: { u: 'pa' }, allowFxp: false });
+    servers.push(refusing);
+    const r = makeSite({ host: refusing.host, port: refusing.port, user: 'u' }, 'refusing');
+    const files = [randomBytes(3000), randomBytes(4000), randomBytes(5000)];
+    files.forEach((data, i) => put(rootA, `/relay/f${i}.bin`, data));
+    let asked = 0;
+    const report = await runTransfer(engine, {
+      source: r, items: [{ path: '/relay', kind: 'dir', size: 0 }], destination: b, folder: '/', relay: 'auto',
+      hooks: { ...hooks([]), confirmRelay: async () => { asked++; return true; } },
+    });
+    assert.strictEqual(asked, 1);
+    assert.deepStrictEqual(report.copied.map(c => c.mode), ['relay', 'relay', 'relay']);
+    files.forEach((data, i) => assert.ok(read(rootB, `/relay/f${i}.bin`).equals(data)));
+  });
+
+  it('stops at the first failure that concerns the pair (FXP refused, no relay) instead of failing every file', async () => {
+    const refusing = servers.find(s => s.host === '127.0.0.36')!;
+    const r = makeSite({ host: refusing.host, port: refusing.port, user: 'u' }, 'refusing');
+    for (let i = 0; i < 6; i++) put(rootA, `/stop/f${i}.bin`, randomBytes(1000));
+    await assert.rejects(runTransfer(engine, {
+      source: r, items: [{ path: '/stop', kind: 'dir', size: 0 }], destination: b, folder: '/', relay: 'never', hooks: hooks([]), parallel: 1,
+    }), (err: Error & { code?: string }) => err.code === 'FXP_IMPOSSIBLE' && /refusing/.test(err.message),
+    'one error for the pair, thrown, rather than a report with six failed files');
   });
 
   it('decideConflict: asks unless an "all" answer applies; "resume all" asks again where the destination is not smaller', () => {
