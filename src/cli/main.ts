@@ -123,6 +123,11 @@ function makeEngine(flags: Flags, passwords: Passwords): FxpEngine {
 }
 
 
+/** A server-sent name must not drive the terminal: control and bidi characters are shown escaped. */
+export function printable(name: string): string {
+  return name.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function describeCopy(r: CopyResult): string {
   const speed = r.seconds > 0 ? `${(r.bytes / 1e6 / r.seconds).toFixed(1)} MB/s` : '';
   const how = r.mode === 'fxp'
@@ -158,10 +163,11 @@ async function run(argv: string[]): Promise<number> {
       const listing = await engine.list(target.site, target.path);
       if (flags.json) out(JSON.stringify(listing));
       else {
-        for (const e of listing.entries) {
+        const lines = listing.entries.map(e => {
           const when = e.modified ? e.modified.toISOString().slice(0, 16).replace('T', ' ') : '                ';
-          out(`${e.kind === 'dir' ? 'd' : e.kind === 'link' ? 'l' : '-'} ${String(e.size).padStart(12)} ${when} ${e.name}${e.kind === 'dir' ? '/' : ''}`);
-        }
+          return `${e.kind === 'dir' ? 'd' : e.kind === 'link' ? 'l' : '-'} ${String(e.size).padStart(12)} ${when} ${printable(e.name)}${e.kind === 'dir' ? '/' : ''}`;
+        });
+        if (lines.length) out(lines.join('\n'));
         if (listing.dropped.length) process.stderr.write(`Skipped ${listing.dropped.length} unsafe name(s): ${listing.dropped.join(', ')}\n`);
       }
       return 0;

@@ -27,6 +27,17 @@ export function isPrivateOrUnroutable(address: string): boolean {
   return true;
 }
 
+/** Unspecified, broadcast and multicast addresses: nothing a server should ever be told to connect to. */
+export function isNeverATarget(address: string): boolean {
+  const a = normalizeAddress(address);
+  if (isIP(a) === 4) {
+    const first = Number(a.split('.')[0]);
+    return first === 0 || first >= 224;
+  }
+  const l = a.toLowerCase();
+  return isIP(a) !== 6 || l === '::' || l.startsWith('ff');
+}
+
 export interface PassiveTargetInput {
   policy: PassiveAddressPolicy;
   /** Host:port from the passive server's PASV reply (EPSV has no host: pass the control address). */
@@ -45,9 +56,9 @@ export interface PassiveTarget extends HostPort {
 export const LOWEST_DATA_PORT = 1024;
 
 /**
- * Decides the address the active server is told to connect to. Only ever the passive server's
- * own reply or its control address: nothing typed by a user can reach PORT/EPRT.
- * Returns an error string when the target is refused for safety.
+ * Decides the address the active server is told to connect to: the passive server's control address,
+ * or (policy `reply` only) the host its reply names. Nothing typed by a user can reach PORT/EPRT.
+ * Returns a reason when the target is refused for safety.
  */
 export function choosePassiveTarget(input: PassiveTargetInput): PassiveTarget | { refused: string } {
   const control = normalizeAddress(input.passiveControlAddress);
@@ -60,29 +71,15 @@ export function choosePassiveTarget(input: PassiveTargetInput): PassiveTarget | 
   if (replyHost === control) {
     host = control;
     reason = 'reply address equals control address';
-  } else if (input.policy === 'control') {
-    host = control;
-    reason = `reply address ${replyHost} replaced by control address (policy: control)`;
   } else if (input.policy === 'reply') {
+    if (isNeverATarget(replyHost)) return { refused: `the passive server offered ${replyHost}, which is no host to connect to` };
     host = replyHost;
     reason = `reply address ${replyHost} trusted (policy: reply)`;
   } else {
-    const replyPrivate = isPrivateOrUnroutable(replyHost);
-    const bothPrivate = isPrivateOrUnroutable(control) && isPrivateOrUnroutable(input.activeControlAddress);
-    if (replyPrivate && !bothPrivate) {
-      host = control;
-      reason = `private reply address ${replyHost} replaced by control address ${control} (NAT)`;
-    } else if (!replyPrivate && replyHost !== control) {
-      // A public address that is not the server we talk to: a third host. Never forwarded in auto mode.
-      host = control;
-      reason = `reply address ${replyHost} is not the server's own address; using control address ${control}`;
-    } else {
-      host = replyHost;
-      reason = `private reply address ${replyHost} kept: both servers are on private networks`;
-    }
-  }
-  if (addressFamily(host) !== addressFamily(input.activeControlAddress)) {
-    // Still allowed: servers may be dual-stack. The caller picks EPRT for IPv6 hosts.
+    // auto and control: the reply names another host (NAT, or a server pointing elsewhere): never forward it.
+    host = control;
+    reason = `reply address ${replyHost} replaced by the server's own address ${control} (${input.policy === 'control' ? 'policy: control'
+      : isPrivateOrUnroutable(replyHost) ? 'private address behind NAT' : 'a third host is never forwarded'})`;
   }
   return { host, port: input.reply.port, reason };
 }

@@ -1,4 +1,4 @@
-import { Client, FTPError, type FileInfo, type FTPResponse } from 'basic-ftp';
+import { Client, FTPError, parseList, type FileInfo, type FTPResponse } from 'basic-ftp';
 import { rootCertificates, type ConnectionOptions as TlsOptions, type PeerCertificate, type TLSSocket } from 'tls';
 import { normalizeAddress } from './address';
 import { ByteCounter, FramedContext } from './context';
@@ -52,6 +52,7 @@ export class FtpConnection {
     this.client = new Client(this.timeoutMs);
     this.ctx = new FramedContext(this.timeoutMs, site.name, opts.logger, [opts.password, ...(opts.secrets ?? [])].filter(Boolean), opts.bytes ?? new ByteCounter());
     (this.client as unknown as { ftp: FramedContext }).ftp = this.ctx;
+    this.client.parseList = tolerantParseList;
   }
 
   static async open(site: Site, opts: ConnectOptions): Promise<FtpConnection> {
@@ -200,6 +201,9 @@ export class FtpConnection {
   async raw(command: string, timeoutMs?: number): Promise<Reply> {
     this.claim(command);
     if (timeoutMs !== undefined) this.ctx.setTimeoutMs(timeoutMs);
+    // The socket timeout only notices silence; a server dripping an endless reply needs a hard deadline too.
+    const deadline = setTimeout(() => this.ctx.closeWithError(new Error(`Timeout (no complete reply to ${mask(command).split(' ')[0]})`)),
+      (timeoutMs ?? this.timeoutMs) * 2 || 2 ** 31 - 1);
     try {
       return await this.ctx.handle(command, (res, task) => {
         if (res instanceof FTPError) task.resolve({ code: res.code, text: res.message });
@@ -209,6 +213,7 @@ export class FtpConnection {
     } catch (err) {
       throw asFxpError(err, this.site.name, mask(command));
     } finally {
+      clearTimeout(deadline);
       this.busy = false;
       if (timeoutMs !== undefined) this.ctx.setTimeoutMs(this.timeoutMs);
     }
@@ -299,8 +304,7 @@ export class FtpConnection {
 
   /** Runs a basic-ftp operation that handles its own data connection (listing, relay streams). */
   async library<T>(what: string, op: (client: Client) => Promise<T>): Promise<T> {
-    if (this.busy) throw new Error(`Internal: ${this.site.name} connection is busy; one command at a time`);
-    this.busy = true;
+    this.claim(what);
     try {
       if (this.sscnClientMethod || (this.isTls && this.prot !== 'P')) {
         // SSCN is sticky and PROT may have been lowered for clear FXP: our own data connections need TLS server method + PROT P.
@@ -348,6 +352,29 @@ export class FtpConnection {
     this.opts.logger('warn', `${this.site.name}: disconnecting: ${reason}`);
     this.ctx.socket.destroy();
     this.client.close();
+  }
+}
+
+/**
+ * basic-ftp's parser, but one bad line (an impossible date, a garbled fact) costs that line, not the listing.
+ * A listing in no known format is a protocol error.
+ */
+export function tolerantParseList(text: string): FileInfo[] {
+  try {
+    return parseList(text);
+  } catch {
+    const infos: FileInfo[] = [];
+    let failed = 0;
+    for (const line of text.split(/\r?\n/)) {
+      if (!line.trim()) continue;
+      try {
+        infos.push(...parseList(line));
+      } catch {
+        failed++;
+      }
+    }
+    if (infos.length === 0 && failed > 0) throw new FxpError('PROTOCOL', 'The server sent a listing in a format this client cannot read.');
+    return infos;
   }
 }
 

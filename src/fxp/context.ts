@@ -1,7 +1,9 @@
-import { FTPContext, FTPError, type FTPResponse } from 'basic-ftp';
+import { FTPContext, FTPError, type FTPResponse, type ResponseHandler } from 'basic-ftp';
 import { Socket } from 'net';
 import { ReplyFramer, ReplyTooLargeError, type Reply } from './reply';
 import { maskSecrets, type Logger } from './transcript';
+
+const MAX_UNSOLICITED = 16;
 
 /** Bytes seen on sockets the engine opened: control vs data. FXP must keep data at zero. */
 export class ByteCounter {
@@ -33,6 +35,17 @@ export class FramedContext extends FTPContext {
   setTimeoutMs(ms: number): void {
     (this as { timeout: number }).timeout = ms;
     if (this._task) this.socket.setTimeout(ms);
+  }
+
+  /** basic-ftp records a stack trace per command for debugging; at thousands of commands that is real CPU. */
+  override handle(command: string | undefined, responseHandler: ResponseHandler): Promise<any> {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return super.handle(command, responseHandler);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 
   override send(command: string): void {
@@ -68,11 +81,14 @@ export class FramedContext extends FTPContext {
       }
       throw err;
     }
-    for (const reply of replies) {
-      this.logger('debug', `${this.siteName} < ${maskSecrets(reply.text, this.secrets).replace(/\n/g, '\n    ')}`);
+    for (const framed of replies) {
+      // A server may echo the password back (530 ... for "secret"): mask it before anything keeps the text.
+      const reply = { code: framed.code, text: maskSecrets(framed.text, this.secrets) };
+      this.logger('debug', `${this.siteName} < ${reply.text.replace(/\n/g, '\n    ')}`);
       if (!this._task) {
-        // A reply nobody asked for (a passive server refusing a foreign connection says so at once): keep it.
+        // A reply nobody asked for (a passive server refusing a foreign connection says so at once): keep a few.
         this.unsolicited.push(reply);
+        if (this.unsolicited.length > MAX_UNSOLICITED) this.unsolicited.shift();
         continue;
       }
       const response: FTPResponse = { code: reply.code, message: reply.text };

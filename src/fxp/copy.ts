@@ -1,5 +1,6 @@
 import type { FtpConnection } from './connection';
 import { addressFamily } from './address';
+import { parseSizeReply } from './parse';
 import { isFileProblem, isFxpRefusal, requiresSessionReuse } from './diagnose';
 import { describeChannel, planAttempts, type DataChannel, type DataProtection, type SideTls } from './tlsPlan';
 import { cancelledError, FxpError, isFxpError } from './errors';
@@ -7,7 +8,7 @@ import { fxpAttempt, type ExchangedReply, type Orientation, type TransferWatch }
 import type { SitePool } from './pool';
 import { relayCopy } from './relay';
 import type { Logger } from './transcript';
-import { verifyCopy, type Verification } from './verify';
+import { settleBoth, verifyCopy, type Verification } from './verify';
 
 export type RelayMode = 'never' | 'auto' | 'always';
 
@@ -88,19 +89,28 @@ export async function copyFile(
 ): Promise<CopyResult> {
   const started = Date.now();
   const attempts: AttemptRecord[] = [];
-  const src: Lease = { pool: srcPool, conn: await srcPool.acquire('transfer', opts.signal) };
-  let dst: Lease;
-  try {
-    dst = { pool: dstPool, conn: await dstPool.acquire('transfer', opts.signal) };
-  } catch (err) {
-    srcPool.release(src.conn, 'transfer');
-    throw err;
+  // Both logins at once: a copy's setup is round trips, not bandwidth.
+  const [srcConn, dstConn] = await Promise.allSettled([srcPool.acquire('transfer', opts.signal), dstPool.acquire('transfer', opts.signal)]);
+  if (srcConn.status === 'rejected' || dstConn.status === 'rejected') {
+    if (srcConn.status === 'fulfilled') srcPool.release(srcConn.value, 'transfer');
+    if (dstConn.status === 'fulfilled') dstPool.release(dstConn.value, 'transfer');
+    throw srcConn.status === 'rejected' ? srcConn.reason : (dstConn as PromiseRejectedResult).reason;
   }
+  const src: Lease = { pool: srcPool, conn: srcConn.value };
+  const dst: Lease = { pool: dstPool, conn: dstConn.value };
   const names = { source: { site: srcPool.site.name, path: srcPath }, destination: { site: dstPool.site.name, path: dstPath } };
   const watch = sizeWatch(dstPool, dstPath, timeouts, opts);
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    // A transfer in flight answers a cancel with ABOR; a login, SIZE or PASV still waiting is cut after the same grace.
+    killTimer = setTimeout(() => { src.conn.destroy('cancelled'); dst.conn.destroy('cancelled'); }, timeouts.abortGraceMs + 500);
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const sourceSize = opts.sourceSize ?? await requireSource(src.conn, srcPath);
-    const destinationExisted = opts.destinationSize !== undefined ? opts.destinationSize !== null : (await dst.conn.size(dstPath)) !== undefined;
+    const [sourceSize, destinationExisted] = await settleBoth([
+      opts.sourceSize ?? requireSource(src.conn, srcPath),
+      opts.destinationSize !== undefined ? opts.destinationSize !== null : dst.conn.size(dstPath).then(size => size !== undefined),
+    ]);
     const restartAt = opts.restartAt ?? 0;
     const failures: FxpError[] = [];
 
@@ -130,7 +140,14 @@ export async function copyFile(
         mode: 'fxp', orientation, channel: describeChannel(channel), ok: outcome.ok, exchange: outcome.exchange, addressReason: outcome.addressReason,
       };
       attempts.push(record);
-      await replaceDestroyed(outcome.destroyed, src, dst, opts.signal);
+      try {
+        await replaceDestroyed(outcome.destroyed, src, dst, opts.signal);
+      } catch (reconnectError) {
+        // The server is gone: report what went wrong first, not the failed reconnect, with what arrived.
+        const error = outcome.error ?? (isFxpError(reconnectError) ? reconnectError : new FxpError('CONNECTION_LOST', String(reconnectError)));
+        if (outcome.error && isFxpError(reconnectError)) error.next = `Reconnecting failed: ${reconnectError.describe()}`;
+        throw withPartial(error, dstPool, dstPath, await measure(dstPool, dstPath));
+      }
       if (outcome.ok) {
         const verification = await verifyCopy(src.conn, srcPath, dst.conn, dstPath, opts.sourceSize);
         if (verification.ok) {
@@ -154,6 +171,11 @@ export async function copyFile(
       if (isFileProblem(error)) {
         await cleanUp(dst.conn, dstPath, destinationExisted, logger);
         throw error;
+      }
+      if (isConnectionProblem(error)) {
+        // A server that went away is not an FXP refusal: trying the other way now would only hide it from the
+        // caller's retry and resume. What arrived stays for a resume (REST), reported as partial.
+        throw withPartial(error, dstPool, dstPath, await measure(dstPool, dstPath));
       }
       if (isFxpRefusal(error)) refusedOrientations.add(orientation);
       if (requiresSessionReuse(error)) reuseRequiredBy = error.site;
@@ -199,14 +221,21 @@ export async function copyFile(
       if (error.code === 'CANCELLED') {
         src.conn.close();
         dst.conn.close();
-        throw error;
+        throw withPartial(error, dstPool, dstPath, await measure(dstPool, dstPath));
       }
       // basic-ftp closes the control connection when a data connection fails: clean up on a fresh one.
       await replaceDestroyed([], src, dst, opts.signal).catch(() => undefined);
       await cleanUp(dst.conn, dstPath, destinationExisted, logger);
       throw error;
     }
+  } catch (err) {
+    if (opts.signal?.aborted && !isFxpError(err, 'CANCELLED')) {
+      throw withPartial(cancelledError(), dstPool, dstPath, await measure(dstPool, dstPath));
+    }
+    throw err;
   } finally {
+    clearTimeout(killTimer);
+    opts.signal?.removeEventListener('abort', onAbort);
     watch.release();
     srcPool.release(src.conn, 'transfer');
     dstPool.release(dst.conn, 'transfer');
@@ -242,6 +271,10 @@ function sizeWatch(dstPool: SitePool, dstPath: string, timeouts: Timeouts, opts:
   };
 }
 
+function isConnectionProblem(error: FxpError): boolean {
+  return error.code === 'CONNECTION_LOST' || error.code === 'CONNECT_FAILED';
+}
+
 function sideTls(conn: FtpConnection): SideTls {
   return { tls: conn.isTls, sscn: conn.caps.sscn, cpsv: conn.caps.cpsv };
 }
@@ -273,7 +306,13 @@ async function setModified(conn: FtpConnection, path: string, modified: Date | u
 
 async function requireSource(conn: FtpConnection, path: string): Promise<number | undefined> {
   const reply = await conn.raw(`SIZE ${path}`);
-  if (reply.code === 213) return Number(reply.text.slice(4).trim());
+  if (reply.code === 213) {
+    try {
+      return parseSizeReply(reply.text);
+    } catch {
+      return undefined;
+    }
+  }
   if (reply.code === 550) {
     throw new FxpError('NOT_FOUND', `"${path}" does not exist or is not a file.`, { site: conn.site.name, command: `SIZE ${path}`, reply });
   }

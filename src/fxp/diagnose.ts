@@ -49,13 +49,16 @@ export function passiveRefusal(side: SideInfo, command: string, reply: Reply | u
   });
 }
 
-const PASSIVE_REFUSAL_RE = /foreign|bad ip|security|permission denied|not allowed|refused|rejected/i;
+const FOREIGN_RE = /foreign|bad ip|fxp|not yours|remote addresses/i;
 
 /** A passive server's final reply that means "no acceptable data connection arrived". */
 export function looksLikePassiveRefusal(reply: Reply): boolean {
-  if (reply.code === 421 || reply.code === 425) return true;
-  return (reply.code === 426 || reply.code === 500 || reply.code === 501 || reply.code === 550)
-    && PASSIVE_REFUSAL_RE.test(firstLine(reply.text));
+  const text = firstLine(reply.text);
+  if (reply.code === 425) return true;
+  // pyftpdlib refusing a foreign peer keeps waiting, then says "421 Passive data channel timed out."
+  if (reply.code === 421) return /passive|data (channel|connection)/i.test(text);
+  // 426/500/501/550 are usually about the file (permission denied, disk full): only a foreign-address text is a refusal.
+  return [426, 500, 501, 550].includes(reply.code) && FOREIGN_RE.test(text);
 }
 
 /** The active side could not reach the passive side's port. */

@@ -218,15 +218,17 @@ interface Pending {
   promise: Promise<Reply | Error>;
   /** Resolves with the first reply of any kind (1xx or final). */
   started: Promise<void>;
+  /** A 1xx arrived: this side has (or is opening) its data connection. */
+  hasStarted: boolean;
   final?: Reply | Error;
 }
 
 function track(conn: FtpConnection, command: string, onPreliminary: (r: Reply) => void): Pending {
   let markStarted: () => void = () => undefined;
   const started = new Promise<void>(resolve => { markStarted = resolve; });
-  const promise = conn.transfer(command, reply => { markStarted(); onPreliminary(reply); })
+  const promise = conn.transfer(command, reply => { pending.hasStarted = true; markStarted(); onPreliminary(reply); })
     .then(r => r, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
-  const pending: Pending = { conn, command, promise, started };
+  const pending: Pending = { conn, command, promise, started, hasStarted: false };
   void promise.then(r => { pending.final = r; markStarted(); });
   return pending;
 }
@@ -238,14 +240,17 @@ async function runTransfers(
   const store = track(dst, dstCommand, reply => record(dst, dstCommand, reply));
   outcome.destinationTouched = true;
 
-  let cancelled = false;
-  const onAbort = () => { cancelled = true; };
+  let cancelled = opts.signal?.aborted ?? false;
+  let markCancelled: () => void = () => undefined;
+  const cancel = new Promise<void>(resolve => { markCancelled = resolve; });
+  const onAbort = () => { cancelled = true; markCancelled(); };
+  if (cancelled) markCancelled();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     let retrieve: Pending | undefined;
     if (sides.active === dst) {
       // The active destination connects to the source's port on STOR; the source must not start before.
-      const first = await raceTimeout([store.started, aborted(opts.signal)], opts.preliminaryTimeoutMs);
+      const first = await raceTimeout([store.started, cancel], opts.preliminaryTimeoutMs);
       if (first === 'timeout') {
         dst.destroy(`no reply to ${dstCommand} within ${opts.preliminaryTimeoutMs / 1000} s`);
         outcome.destroyed.push(dst);
@@ -256,7 +261,7 @@ async function runTransfers(
       retrieve = track(src, srcCommand, reply => record(src, srcCommand, reply));
       if (sides.active === src) {
         // The active source says 1xx once it reached the destination; silence means the data connection never formed.
-        const first = await raceTimeout([retrieve.started, store.promise, aborted(opts.signal)], opts.preliminaryTimeoutMs);
+        const first = await raceTimeout([retrieve.started, store.promise, cancel], opts.preliminaryTimeoutMs);
         if (first === 'timeout') {
           await abortBoth([store, retrieve], opts, outcome);
           return {
@@ -271,12 +276,12 @@ async function runTransfers(
     }
     const transfers = retrieve ? [store, retrieve] : [store];
     let stalled = false;
-    const watching = opts.watch && retrieve ? watchProgress(opts.watch, transfers, () => { stalled = true; }) : undefined;
-    const abortedSides = await settleWithSkew(transfers, opts, () => cancelled || stalled, watching?.stalled);
+    const passiveT = sides.passive === dst ? store : retrieve;
+    const watching = opts.watch && retrieve && passiveT ? watchProgress(opts.watch, transfers, passiveT, () => { stalled = true; }) : undefined;
+    const abortedSides = await settleWithSkew(transfers, opts, () => cancelled || stalled, watching ? Promise.race([cancel, watching.stalled]) : cancel);
     watching?.stop();
-    if (stalled) {
-      const passiveT = sides.passive === dst ? store : retrieve!;
-      const passiveStarted = outcome.exchange.some(e => e.site === sides.passive.site.name && e.command === passiveT.command && e.code < 200);
+    if (stalled && passiveT) {
+      const passiveStarted = passiveT.hasStarted;
       await abortBoth(transfers, opts, outcome);
       const seconds = (opts.watch!.firstByteMs ?? opts.watch!.stallMs) / 1000;
       const stallError = opts.channel?.kind === 'tls'
@@ -305,7 +310,7 @@ async function runTransfers(
         outcome.destroyed.push(t.conn);
       }
     }
-    const result = classify(src, dst, sides, store, retrieve, outcome, opts.channel);
+    const result = classify(src, dst, sides, store, retrieve, outcome, opts.channel, abortedSides);
     if (!result.ok) {
       // A refused transfer can leave a server waiting for another data connection and answering later:
       // such a control connection would hand its stale replies to the next command. Never reuse it.
@@ -323,7 +328,7 @@ async function runTransfers(
 }
 
 /** Polls the destination size until every transfer has a final reply; resolves `stalled` when growth stops. */
-function watchProgress(watch: TransferWatch, transfers: Pending[], onStall: () => void): { stalled: Promise<void>; stop: () => void } {
+function watchProgress(watch: TransferWatch, transfers: Pending[], passive: Pending, onStall: () => void): { stalled: Promise<void>; stop: () => void } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let last: number | undefined;
@@ -339,9 +344,12 @@ function watchProgress(watch: TransferWatch, transfers: Pending[], onStall: () =
       lastChange = Date.now();
       watch.onBytes?.(size);
     }
-    // Once one side has finished, the skew timeout is in charge, not the stall watch.
+    // Once one side has finished, the skew timeout is in charge, not the stall watch. Without a size to watch
+    // (no spare connection, or a server that hides files being uploaded) only a passive side that never
+    // started counts as stuck: a running transfer is not cut for lack of information.
     const limit = last === undefined || last === 0 ? Math.min(watch.firstByteMs ?? watch.stallMs, watch.stallMs) : watch.stallMs;
-    if (transfers.every(t => t.final === undefined) && Date.now() - lastChange >= limit) {
+    const blind = last === undefined && passive.hasStarted;
+    if (!blind && transfers.every(t => t.final === undefined) && Date.now() - lastChange >= limit) {
       onStall();
       fireStall();
       return;
@@ -352,13 +360,6 @@ function watchProgress(watch: TransferWatch, transfers: Pending[], onStall: () =
   return { stalled, stop: () => { stopped = true; clearTimeout(timer); } };
 }
 
-function aborted(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise(resolve => {
-    if (!signal) return;
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
 
 async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
@@ -374,14 +375,17 @@ async function raceTimeout(promises: Promise<unknown>[], ms: number): Promise<un
  * Waits for every final reply. Once one side has finished, the rest get `skewTimeoutMs`; once one side
  * has failed, waiting is pointless: the rest are sent ABOR and get `abortGraceMs`.
  */
-async function settleWithSkew(transfers: Pending[], opts: AttemptOptions, isCancelled: () => boolean, stall?: Promise<void>): Promise<Pending[]> {
+async function settleWithSkew(transfers: Pending[], opts: AttemptOptions, isCancelled: () => boolean, cancel: Promise<void>): Promise<Pending[]> {
   const all = Promise.all(transfers.map(t => t.promise));
-  const cancel = stall ? Promise.race([aborted(opts.signal), stall]) : aborted(opts.signal);
   await Promise.race([Promise.race(transfers.map(t => t.promise)), cancel]);
   if (isCancelled()) return [];
   const failedFirst = transfers.some(t => t.final !== undefined && (t.final instanceof Error || t.final.code >= 400));
-  const waiting = transfers.filter(t => t.final === undefined);
-  if (failedFirst && waiting.length > 0) {
+  if (failedFirst && transfers.some(t => t.final === undefined)) {
+    // The other server usually saw the same broken data connection and says so itself within moments;
+    // only one still silent after that is sent ABOR (and its answer then says nothing about the cause).
+    await raceTimeout([all, cancel], Math.min(1_000, opts.abortGraceMs));
+    const waiting = transfers.filter(t => t.final === undefined);
+    if (waiting.length === 0) return [];
     for (const t of waiting) t.conn.sendAbort();
     await raceTimeout([all, cancel], opts.abortGraceMs);
     return waiting;
@@ -402,15 +406,17 @@ async function abortBoth(transfers: Pending[], opts: AttemptOptions, outcome: At
 
 function classify(
   src: FtpConnection, dst: FtpConnection, sides: Sides, store: Pending, retrieve: Pending | undefined, outcome: AttemptOutcome,
-  channel: DataChannel | undefined,
+  channel: DataChannel | undefined, abortedSides: Pending[],
 ): AttemptOutcome {
   const passiveT = sides.passive === dst ? store : retrieve;
   const activeT = sides.active === dst ? store : retrieve;
-  const finalOf = (t: Pending | undefined) => (t && t.final && !(t.final instanceof Error) ? t.final : undefined);
+  // A side we sent ABOR to answers 426/226 because of us: its reply says nothing about the failure.
+  const counts = (t: Pending | undefined): t is Pending => t !== undefined && !abortedSides.includes(t);
+  const finalOf = (t: Pending | undefined) => (counts(t) && t.final && !(t.final instanceof Error) ? t.final : undefined);
   const passiveReply = finalOf(passiveT);
   const activeReply = finalOf(activeT);
 
-  const connectionError = [store, retrieve].find(t => t?.final instanceof Error);
+  const connectionError = [store, retrieve].filter(counts).find(t => t.final instanceof Error);
   if (connectionError && connectionError.final instanceof Error) {
     return { ...outcome, error: connectionError.final instanceof FxpError ? connectionError.final : new FxpError('CONNECTION_LOST', connectionError.final.message, { site: connectionError.conn.site.name, command: connectionError.command }) };
   }
@@ -425,7 +431,8 @@ function classify(
     return { ...outcome, error: passiveRefusal(side(sides.passive), passiveT.command, passiveReply) };
   }
   // 426: the data connection existed and broke off. Never a refusal, so the other ways stay open.
-  const broken = [store, retrieve].find(t => finalOf(t)?.code === 426);
+  // Both sides usually report the break; the sender's report comes first in blame (the receiver only saw it end).
+  const broken = [retrieve, store].find(t => finalOf(t)?.code === 426);
   if (broken) {
     const reply = finalOf(broken)!;
     return {

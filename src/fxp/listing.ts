@@ -25,6 +25,8 @@ function permissionString(info: FileInfo): string | undefined {
   return triple(p.user) + triple(p.group) + triple(p.world);
 }
 
+const collator = new Intl.Collator();
+
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 /**
@@ -61,13 +63,14 @@ export function toEntries(infos: FileInfo[], now = new Date()): { entries: Entry
     entries.push({
       name: info.name,
       kind,
-      size: info.size,
+      // Servers send anything here; only a whole, non-negative, exactly representable number is a size.
+      size: Number.isSafeInteger(info.size) && info.size >= 0 ? info.size : 0,
       modified: info.modifiedAt ?? (info.rawModifiedAt ? parseUnixListDate(info.rawModifiedAt, now) : undefined),
       permissions: permissionString(info),
       target: info.link || undefined,
     });
   }
-  entries.sort((a, b) => (a.kind === 'dir') !== (b.kind === 'dir') ? (a.kind === 'dir' ? -1 : 1) : a.name.localeCompare(b.name));
+  entries.sort((a, b) => (a.kind === 'dir') !== (b.kind === 'dir') ? (a.kind === 'dir' ? -1 : 1) : collator.compare(a.name, b.name));
   return { entries, dropped };
 }
 

@@ -137,8 +137,9 @@ export function parseHashReply(text: string): string {
 
 export function parseSizeReply(text: string): number {
   const m = /^213 (\d+)\s*$/.exec(text.trim());
-  if (!m) throw new ParseError('SIZE', text);
-  return Number(m[1]);
+  const size = m ? Number(m[1]) : NaN;
+  if (!Number.isSafeInteger(size)) throw new ParseError('SIZE', text);
+  return size;
 }
 
 /** "213 20240102030405[.sss]" -> Date (UTC). */

@@ -19,6 +19,8 @@ export class SitePool {
   private idle: { conn: FtpConnection; kind: ConnectionKind; since: number }[] = [];
   private open = 0;
   private connecting = 0;
+  /** Connections counted in `open`: discarding one twice must not free two places. */
+  private readonly live = new Set<FtpConnection>();
   private waiters: Waiter[] = [];
   private closed = false;
   limit: number;
@@ -70,7 +72,9 @@ export class SitePool {
     this.open++;
     this.connecting++;
     try {
-      return await this.connect(signal);
+      const conn = await this.connect(signal);
+      this.live.add(conn);
+      return conn;
     } catch (err) {
       this.open--;
       this.wakeOne();
@@ -87,7 +91,7 @@ export class SitePool {
       const [entry] = this.idle.splice(index, 1);
       const { conn, since } = entry!;
       if (conn.closed) {
-        this.open--;
+        this.discard(conn);
         continue;
       }
       if (Date.now() - since > IDLE_CHECK_AFTER_MS) {
@@ -114,6 +118,7 @@ export class SitePool {
 
   discard(conn: FtpConnection): void {
     conn.close();
+    if (!this.live.delete(conn)) return;
     this.open = Math.max(0, this.open - 1);
     this.wakeOne();
   }
@@ -140,6 +145,7 @@ export class SitePool {
     this.closed = true;
     for (const { conn } of this.idle) conn.close();
     this.idle = [];
+    this.live.clear();
     this.open = 0;
     for (const w of this.waiters.splice(0)) w.resolve();
   }

@@ -1,4 +1,4 @@
-import { PassThrough, Transform } from 'stream';
+import { Transform } from 'stream';
 import type { FtpConnection } from './connection';
 import { cancelledError, FxpError } from './errors';
 
@@ -16,6 +16,7 @@ export async function relayCopy(
 ): Promise<RelayResult> {
   if (opts.signal?.aborted) throw cancelledError();
   let bytes = 0;
+  // One stream stage: the download writes into it, the upload reads from it; backpressure bounds memory.
   const counter = new Transform({
     highWaterMark: RELAY_HIGH_WATER,
     transform(chunk: Buffer, _enc, done) {
@@ -24,16 +25,10 @@ export async function relayCopy(
       done(null, chunk);
     },
   });
-  const pipe = new PassThrough({ highWaterMark: RELAY_HIGH_WATER });
-  counter.pipe(pipe);
   // Failures are reported through the two transfer promises; a stream destroyed after basic-ftp let go of it must not crash the process.
-  const ignore = () => undefined;
-  counter.on('error', ignore);
-  pipe.on('error', ignore);
+  counter.on('error', () => undefined);
   const onAbort = () => {
-    const err = cancelledError();
-    counter.destroy(err);
-    pipe.destroy(err);
+    counter.destroy(cancelledError());
     src.close();
     dst.close();
   };
@@ -43,15 +38,15 @@ export async function relayCopy(
     // A resumed relay appends: the destination holds exactly restartAt bytes, and REST before STOR would have to
     // survive the EPSV/PASV that basic-ftp sends in between, which not every server allows.
     const appending = opts.append || (opts.restartAt ?? 0) > 0;
-    const upload = dst.library(`${appending ? 'APPE' : 'STOR'} ${dstPath}`, c => (appending ? c.appendFrom(pipe, dstPath) : c.uploadFrom(pipe, dstPath)));
+    const upload = dst.library(`${appending ? 'APPE' : 'STOR'} ${dstPath}`, c => (appending ? c.appendFrom(counter, dstPath) : c.uploadFrom(counter, dstPath)));
     // One side failing must stop the other at once, or it would wait for data forever.
     let firstFailure: unknown;
-    const stop = (stream: Transform | PassThrough) => (err: unknown) => {
+    const stop = (err: unknown) => {
       firstFailure ??= err;
-      stream.destroy(err instanceof Error ? err : new Error(String(err)));
+      counter.destroy(err instanceof Error ? err : new Error(String(err)));
     };
-    download.catch(stop(pipe));
-    upload.catch(stop(counter));
+    download.catch(stop);
+    upload.catch(stop);
     const results = await Promise.allSettled([download, upload]);
     if (opts.signal?.aborted) throw cancelledError();
     if (results.some(r => r.status === 'rejected')) {

@@ -1,10 +1,12 @@
+import { isIP } from 'net';
 import { FxpError } from './errors';
 
 export type Security = 'none' | 'explicit' | 'implicit';
 /**
  * How to treat the address in a PASV reply before handing it to the other server:
- * auto: replace a private/unroutable address by the control connection's address, unless both sites are private;
- * control: always use the control connection's address; reply: trust the reply.
+ * auto (default) and control: a reply naming another host than the server's control address is replaced by that
+ * address (NAT, or a hostile server pointing elsewhere); reply: trust the reply (servers that must reach each
+ * other at a LAN address the client does not use).
  */
 export type PassiveAddressPolicy = 'auto' | 'control' | 'reply';
 export type FxpPolicy = 'fxp-only' | 'fxp-then-relay' | 'relay-only';
@@ -44,8 +46,9 @@ const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 export function isValidHost(host: string): boolean {
-  if (IPV4_RE.test(host)) return true;
-  if (host.includes(':')) return /^[0-9A-Fa-f:.]+$/.test(host) && host.split(':').length <= 8;
+  if (host.includes(':')) return isIP(host) === 6;
+  // All-numeric names are addresses or nothing: "1.2.3" would otherwise resolve as 1.2.0.3.
+  if (/^[\d.]+$/.test(host)) return IPV4_RE.test(host);
   return host.length <= 253 && HOST_RE.test(host);
 }
 
@@ -53,11 +56,11 @@ export function isValidHost(host: string): boolean {
 export function makeSite(input: Partial<Site> & { host: string }, name?: string): Site {
   const label = name ?? input.name ?? input.host;
   const fail = (field: string, why: string): never => {
-    throw new FxpError('INVALID_INPUT', `Site "${label}": ${field} ${why}`, { site: label });
+    throw new FxpError('INVALID_INPUT', `Site ${JSON.stringify(label)}: ${field} ${why}`, { site: label });
   };
   const host = String(input.host ?? '').trim().replace(/^\[(.*)\]$/, '$1');
   if (!host) fail('host', 'is empty. Enter a host name or IP address, e.g. ftp.example.com.');
-  if (!isValidHost(host)) fail('host', `"${host}" is not a valid host name or IP address.`);
+  if (!isValidHost(host)) fail('host', `${JSON.stringify(host)} is not a valid host name or IP address.`);
   const port = input.port ?? (input.security === 'implicit' ? 990 : SITE_DEFAULTS.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail('port', `${String(port)} is not a port number (1-65535).`);
   const user = input.user ?? SITE_DEFAULTS.user;

@@ -39,11 +39,22 @@ async function hashOf(conn: FtpConnection, path: string, way: HashWay): Promise<
 }
 
 /** Compares the copy with its source: a hash both servers compute, else SIZE on both. */
+/**
+ * Like Promise.all for commands on two connections, but it waits for both: a connection must never go back to
+ * its pool while its command is still running.
+ */
+export async function settleBoth<A, B>(work: [A | Promise<A>, B | Promise<B>]): Promise<[A, B]> {
+  const [a, b] = await Promise.allSettled(work);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return [a.value, b.value];
+}
+
 export async function verifyCopy(src: FtpConnection, srcPath: string, dst: FtpConnection, dstPath: string, knownSourceSize?: number): Promise<Verification> {
   const common = commonHash(src, dst);
   if (common) {
     try {
-      const [a, b] = [await hashOf(src, srcPath, common.a), await hashOf(dst, dstPath, common.b)];
+      const [a, b] = await settleBoth([hashOf(src, srcPath, common.a), hashOf(dst, dstPath, common.b)]);
       if (a && b) {
         return { method: common.a.alg, ok: a === b, source: a, destination: b, detail: a === b ? `${common.a.alg} match` : `${common.a.alg} differs: ${a} vs ${b}` };
       }
@@ -51,7 +62,7 @@ export async function verifyCopy(src: FtpConnection, srcPath: string, dst: FtpCo
       // A hash reply we cannot parse: fall through to SIZE, which every server here answers.
     }
   }
-  const [a, b] = [knownSourceSize ?? await src.size(srcPath), await dst.size(dstPath)];
+  const [a, b] = await settleBoth([knownSourceSize ?? src.size(srcPath), dst.size(dstPath)]);
   if (a === undefined || b === undefined) {
     return { method: 'none', ok: false, detail: `SIZE not answered (source ${a ?? '?'}, destination ${b ?? '?'})` };
   }

@@ -1,5 +1,5 @@
 import type { FxpEngine } from '../engine';
-import { isFxpError, type FxpError } from '../errors';
+import { FxpError, isFxpError } from '../errors';
 import { parseMdtmReply } from '../parse';
 import type { Site } from '../site';
 import type { SkipMatcher } from './glob';
@@ -61,6 +61,10 @@ export function relName(rel: string): string {
   return rel.slice(rel.lastIndexOf('/') + 1);
 }
 
+const MAX_DEPTH = 64;
+const MAX_PATH_LENGTH = 4096;
+const MAX_FOLDERS = 200_000;
+
 /** Lists a folder tree, several folders at a time, MLSD where the server has it. */
 export async function scanTree(engine: FxpEngine, at: Endpoint, opts: ScanOptions = {}): Promise<Tree> {
   const tree: Tree = { root: at.path, exists: true, files: new Map(), dirs: new Set(), skipped: [] };
@@ -88,6 +92,14 @@ export async function scanTree(engine: FxpEngine, at: Endpoint, opts: ScanOption
       } else if (entry.kind === 'link') {
         tree.skipped.push({ path, reason: 'symbolic link (not followed)' });
       } else if (entry.kind === 'dir') {
+        // A server that shows a folder inside every folder (a loop) must not keep the scan going forever.
+        if (path.split('/').length > MAX_DEPTH || path.length > MAX_PATH_LENGTH) {
+          tree.skipped.push({ path, reason: `deeper than ${MAX_DEPTH} levels or ${MAX_PATH_LENGTH} characters (a loop on the server?)` });
+          continue;
+        }
+        if (tree.dirs.size >= MAX_FOLDERS) {
+          throw new FxpError('PROTOCOL', `More than ${MAX_FOLDERS} folders below ${at.path}: refusing to scan further.`, { site: at.site.name });
+        }
         tree.dirs.add(path);
         if (!opts.within || opts.within.has(path)) subdirs.push(path);
       } else {

@@ -20,9 +20,16 @@ describe('passive address policy', () => {
     assert.strictEqual(target(r), '203.0.113.5:30000');
   });
 
-  it('auto: keeps a private reply when both servers are private (shared LAN)', () => {
+  it('auto: never forwards a third host, even when both servers are private', () => {
     const r = choosePassiveTarget({ policy: 'auto', reply: { host: '192.168.1.5', port: 30000 }, passiveControlAddress: '10.0.0.5', activeControlAddress: '10.0.0.6' });
-    assert.strictEqual(target(r), '192.168.1.5:30000');
+    assert.strictEqual(target(r), '10.0.0.5:30000');
+  });
+
+  it('reply: never forwards unspecified, broadcast or multicast addresses', () => {
+    for (const host of ['0.0.0.0', '255.255.255.255', '224.0.0.1', '::', 'ff02::1']) {
+      const r = choosePassiveTarget({ policy: 'reply', reply: { host, port: 30000 }, passiveControlAddress: '203.0.113.5', activeControlAddress: '198.51.100.7' });
+      assert.ok('refused' in r, host);
+    }
   });
 
   it('auto: never forwards a public third host', () => {
