@@ -37,6 +37,12 @@ export const COMMANDS = {
   showLog: 'fxp.showLog',
   cancelTransfers: 'fxp.cancelTransfers',
   forgetPassword: 'fxp.forgetPassword',
+  forgetTrustedCertificates: 'fxp.forgetTrustedCertificates',
+  resumeTransfers: 'fxp.resumeTransfers',
+  copyToSeveralSites: 'fxp.copyToSeveralSites',
+  previewTransfer: 'fxp.previewTransfer',
+  compareFolders: 'fxp.compareFolders',
+  syncAToB: 'fxp.syncAToB',
 } as const;
 
 /** Commands only reachable from a view's title bar or an item's context menu (hidden from the palette). */
@@ -79,6 +85,20 @@ export const CONTEXT_VALUES = {
 
 /** The status bar item that shows running transfers. */
 export const STATUS_ITEM = 'fxp.transfers';
+/** The status bar item that shows the open pair's data protection. */
+export const PROTECTION_ITEM = 'fxp.dataProtection';
+
+/** Keys in `context.globalState`: kept outside any workspace. */
+export const STATE_KEYS = {
+  /** Pinned certificate fingerprints by server (host:port). */
+  trustedCertificates: 'fxp.trustedCertificates',
+} as const;
+
+/** Folder below `context.globalStorageUri` that holds the job journals. */
+export const JOURNAL_FOLDER = 'jobs';
+
+/** URI scheme of tree items, for the comparison decorations: fxp-remote://A/path. */
+export const REMOTE_SCHEME = 'fxp-remote';
 
 export const CONFIG_SECTION = 'fxp';
 /** Setting keys below the `fxp` section. */

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { CONNECTED_KEY, type Side } from './constants';
 import type { FxpEngine, Site } from './fxp';
 import type { Settings } from './settings';
-import type { RelayChoice } from './siteConfig';
+import { pairOptions, type PairOptions, type RelayChoice } from './siteConfig';
 
 export interface SideState {
   site: Site;
@@ -24,17 +24,30 @@ export function sideLabel(side: Side): string {
  */
 export class PairState implements vscode.Disposable {
   private readonly sides: Record<Side, SideState | undefined> = { A: undefined, B: undefined };
-  /** Name of the saved pair the views were opened from, if any. */
-  pairName: string | undefined;
+  private openPairName: string | undefined;
   /** Relay answers for pairs not saved in settings, for this session. */
   private readonly sessionRelay = new Map<string, RelayChoice>();
   private readonly changed = new vscode.EventEmitter<Side>();
   readonly onDidChange = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly pairChanged = new vscode.EventEmitter<void>();
+  /** The views now show another saved pair, or none (its settings apply from now on). */
+  readonly onDidChangePair = this.pairChanged.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.pairChanged];
 
   constructor(private readonly settings: Settings, private readonly engine: FxpEngine) {
     for (const side of ['A', 'B'] as const) void this.setContext(side);
     this.disposables.push(settings.onDidChange(() => this.followSettings()));
+  }
+
+  /** Name of the saved pair the views were opened from, if any. */
+  get pairName(): string | undefined {
+    return this.openPairName;
+  }
+
+  set pairName(name: string | undefined) {
+    if (name === this.openPairName) return;
+    this.openPairName = name;
+    this.pairChanged.fire();
   }
 
   get(side: Side): SideState | undefined {
@@ -81,6 +94,12 @@ export class PairState implements vscode.Disposable {
       void this.setContext(side);
       this.changed.fire(side);
     }
+  }
+
+  /** The transfer settings of the pair now open: its settings entry, or the defaults for an unsaved pair. */
+  options(): PairOptions {
+    const saved = this.pairName ? this.settings.pair(this.pairName) : undefined;
+    return { ...pairOptions(saved?.pair), relay: this.relayChoice() };
   }
 
   /** The relay choice of the pair now open: from its settings entry, or what the user said this session. */

@@ -78,6 +78,11 @@ export class Passwords {
     this.log.info(`Password for ${credentialKey(site)} kept in VS Code's secret storage.`);
   }
 
+  /** Uses a password for this session only, without storing it (the demo's helper extension pre-fills its sites). */
+  useForSession(site: CredentialSite, password: string): void {
+    this.remember(secretKey(site), password);
+  }
+
   async isStored(site: CredentialSite): Promise<boolean> {
     return (await this.secrets.get(secretKey(site))) !== undefined;
   }

@@ -1,10 +1,15 @@
 import type * as vscode from 'vscode';
+import type { CertificateTrust } from './certificates';
 import type { CommandRunner } from './commandRunner';
+import type { Comparison } from './comparison';
 import type { Side } from './constants';
-import type { FxpEngine } from './fxp';
+import type { ExtensionEngine } from './extensionEngine';
 import type { Jobs } from './jobs';
+import type { JobJournals } from './journals';
 import type { Log } from './log';
 import type { PairState } from './pairState';
+import type { Prompts } from './prompts';
+import type { ProtectionStatus } from './protectionStatus';
 import type { Passwords } from './secrets';
 import type { Settings } from './settings';
 import type { SiteNode } from './tree/nodes';
@@ -15,8 +20,16 @@ export interface Services {
   log: Log;
   settings: Settings;
   passwords: Passwords;
-  engine: FxpEngine;
+  engine: ExtensionEngine;
   state: PairState;
+  /** Every question of the transfer, certificate and job flows (tests answer through it). */
+  prompts: Prompts;
+  certificates: CertificateTrust;
+  /** Job journals in global storage: every transfer has one until it finished. */
+  journals: JobJournals;
+  /** The last "Compare Folders", shown as decorations in both views. */
+  comparison: Comparison;
+  protection: ProtectionStatus;
   trees: Record<Side, SiteTreeProvider>;
   views: Record<Side, vscode.TreeView<SiteNode>>;
   jobs: Jobs;

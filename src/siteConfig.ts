@@ -3,10 +3,16 @@
  * entry, and writing entries back. No `vscode` here, so it is unit-tested in plain node.
  */
 import { CONFIG_SECTION, SETTINGS } from './constants';
-import { FxpError, makeSite, type Site } from './fxp';
+import { EXISTS_RULES, FxpError, makeSite, type DataProtection, type ExistsRule, type Site } from './fxp';
 
 export type RelayChoice = 'ask' | 'always' | 'never';
 export const RELAY_CHOICES: readonly RelayChoice[] = ['ask', 'always', 'never'];
+
+export const DATA_PROTECTIONS: readonly DataProtection[] = ['required', 'preferred', 'clear-allowed'];
+/** A file that exists on the destination: ask each time, or one of the engine's rules. */
+export type ExistsChoice = 'ask' | ExistsRule;
+export const EXISTS_CHOICES: readonly ExistsChoice[] = ['ask', ...EXISTS_RULES];
+export const MAX_PARALLEL = 16;
 
 /** Where a setting value came from; also where edits are written back. */
 export type SettingOrigin = 'user' | 'workspace' | 'workspaceFolder';
@@ -41,6 +47,29 @@ export interface PairConfig {
   folderB?: string;
   /** What to do when FXP is refused: ask each time, always relay through this machine, or never. */
   relay?: RelayChoice;
+  /** Between TLS sites: must the file data be encrypted between the servers (default preferred). */
+  dataProtection?: DataProtection;
+  /** A file that exists on the destination (default ask). */
+  exists?: ExistsChoice;
+  /** Globs of files and folders never copied or compared, e.g. "*.tmp", ".git/". */
+  exclude?: string[];
+  /** FXP pairs at once (default 4). */
+  parallel?: number;
+}
+
+/** A pair's transfer settings with the defaults filled in; also what an unsaved pair uses. */
+export type PairOptions = Required<Pick<PairConfig, 'relay' | 'dataProtection' | 'exists' | 'exclude' | 'parallel'>>;
+
+export const PAIR_DEFAULTS: PairOptions = { relay: 'ask', dataProtection: 'preferred', exists: 'ask', exclude: [], parallel: 4 };
+
+export function pairOptions(pair: PairConfig | undefined): PairOptions {
+  return {
+    relay: pair?.relay ?? PAIR_DEFAULTS.relay,
+    dataProtection: pair?.dataProtection ?? PAIR_DEFAULTS.dataProtection,
+    exists: pair?.exists ?? PAIR_DEFAULTS.exists,
+    exclude: pair?.exclude ?? PAIR_DEFAULTS.exclude,
+    parallel: pair?.parallel ?? PAIR_DEFAULTS.parallel,
+  };
 }
 
 export interface PairEntry {
@@ -49,7 +78,7 @@ export interface PairEntry {
 }
 
 export const SITE_FIELDS = ['name', 'host', 'port', 'user', 'security', 'passiveAddress', 'fxpPolicy', 'connectionLimit', 'verifyCertificate', 'caFile'] as const;
-export const PAIR_FIELDS = ['name', 'siteA', 'siteB', 'folderA', 'folderB', 'relay'] as const;
+export const PAIR_FIELDS = ['name', 'siteA', 'siteB', 'folderA', 'folderB', 'relay', 'dataProtection', 'exists', 'exclude', 'parallel'] as const;
 const SECRET_FIELDS = /^(pass(word)?|pwd|secret|token)$/i;
 
 export interface Parsed<T> {
@@ -196,6 +225,18 @@ export function parsePairs(raw: unknown, origin: SettingOrigin, siteNames: Reado
       }
       const relay = entry.relay ?? 'ask';
       if (!RELAY_CHOICES.includes(relay as RelayChoice)) fail('relay', `must be one of ${RELAY_CHOICES.join(', ')}.`);
+      const oneOf = (field: string, values: readonly string[]) => {
+        if (entry[field] !== undefined && !values.includes(entry[field] as string)) fail(field, `must be one of ${values.join(', ')}.`);
+      };
+      oneOf('dataProtection', DATA_PROTECTIONS);
+      oneOf('exists', EXISTS_CHOICES);
+      const { exclude, parallel } = entry;
+      if (exclude !== undefined && (!Array.isArray(exclude) || exclude.some(g => typeof g !== 'string' || !g.trim() || /[\r\n\0]/.test(g)))) {
+        fail('exclude', 'must be a list of globs such as ["*.tmp", ".git/"].');
+      }
+      if (parallel !== undefined && (!Number.isInteger(parallel) || (parallel as number) < 1 || (parallel as number) > MAX_PARALLEL)) {
+        fail('parallel', `must be a whole number from 1 to ${MAX_PARALLEL}.`);
+      }
       return {
         origin,
         pair: stripUndefined({
@@ -205,6 +246,10 @@ export function parsePairs(raw: unknown, origin: SettingOrigin, siteNames: Reado
           folderA: entry.folderA as string | undefined,
           folderB: entry.folderB as string | undefined,
           relay: relay as RelayChoice,
+          dataProtection: entry.dataProtection as DataProtection | undefined,
+          exists: entry.exists as ExistsChoice | undefined,
+          exclude: exclude as string[] | undefined,
+          parallel: parallel as number | undefined,
         }),
       };
     },

@@ -5,10 +5,15 @@
  * transfer, and a stop at the first failure that concerns the site pair rather than one file.
  * No `vscode` here: the questions go through {@link TransferHooks}.
  */
+import { rmSync } from 'fs';
+import { copyEvents } from './extensionEngine';
 import {
-  baseName, cancelledError, FolderJob, FxpError, joinPath, planFileCopy, planFolderCopy, resolvePath,
-  type EntryKind, type ErrorRecord, type FolderPlan, type FxpEngine, type JobProgress, type JobReport, type RelayMode, type Site,
+  baseName, cancelledError, FolderJob, FxpError, joinPath, parentPath, planFileCopy, planFolderCopies, resolvePath,
+  type CopyResult, type DataProtection, type EntryKind, type ErrorRecord, type FolderPlan, type FxpEngine, type JobOptions,
+  type JobProgress, type JobReport, type Journal, type RelayMode, type Site,
 } from './fxp';
+import { isClearBetweenTls } from './protection';
+import type { ExistsChoice } from './siteConfig';
 
 export interface TransferItem {
   path: string;
@@ -21,6 +26,8 @@ export type ConflictChoice = 'overwrite' | 'skip' | 'resume';
 export interface Conflict {
   source: string;
   destination: string;
+  /** Name of the destination site (one-to-many: each destination is asked about). */
+  destinationSite: string;
   sourceSize: number;
   destinationSize: number;
   /** The destination is smaller: it can be completed from where it stops. */
@@ -53,31 +60,60 @@ export interface TransferHooks {
   onProgress?(progress: TransferProgress): void;
 }
 
-export interface TransferRequest {
+export interface Destination {
+  site: Site;
+  /** Folder the items are copied into. */
+  folder: string;
+}
+
+/** What every job of the extension is run with, new or resumed. */
+export interface JobRequest {
+  relay?: RelayMode;
+  signal?: AbortSignal;
+  hooks: TransferHooks;
+}
+
+export interface TransferRequest extends JobRequest {
   source: Site;
   items: readonly TransferItem[];
   destination: Site;
   /** Destination folder the items are copied into. */
   folder: string;
+  /** One source, many destinations: each its own stream; a destination that has a file may feed the others. */
+  moreDestinations?: readonly Destination[];
   relay: RelayMode;
-  signal?: AbortSignal;
-  hooks: TransferHooks;
-  /** FXP pairs at once (default: the engine's). */
+  /** FXP pairs at once per destination (default: the engine's). */
   parallel?: number;
+  /** A file that exists on the destination: ask (default, through hooks.askConflict) or an engine rule. */
+  exists?: ExistsChoice;
+  /** Globs of files and folders left out. */
+  exclude?: string[];
+  dataProtection?: DataProtection;
+  /** The job journal (a reload resumes from it); deleted once the job has finished every file. */
+  journalPath?: string;
 }
 
 export interface CopiedFile {
   /** Source path. */
   path: string;
+  /** Destination site name. */
+  destination: string;
   /** Destination path. */
   target: string;
   mode: 'fxp' | 'relay';
   bytes: number;
+  /** How the data travelled ("TLS FXP (SSCN, ...)", "clear data", "relay over TLS"), when this run copied it. */
+  channel?: string;
+  encrypted?: boolean;
+  /** One-to-many: the destination site the data came from instead of the source. */
+  via?: string;
+  /** The data crossed the network unencrypted although both servers speak TLS (clear-data FXP). */
+  clearBetweenTls?: boolean;
 }
 
 export interface TransferReport {
   copied: CopiedFile[];
-  /** Source paths not copied because the user said skip. */
+  /** Source paths not copied: the user said skip, or the exists-rule did. */
   skipped: string[];
   /** Files that failed for a reason of their own (missing, no permission, verification); the others were copied. */
   failed: { path: string; error: FxpError }[];
@@ -106,23 +142,68 @@ export function errorFromRecord(record: ErrorRecord): FxpError {
   return new FxpError(record.code, text, { site: record.site });
 }
 
-async function plan(engine: FxpEngine, request: TransferRequest): Promise<FolderPlan[]> {
-  const plans: FolderPlan[] = [];
+function destinations(request: TransferRequest): Destination[] {
+  return [{ site: request.destination, folder: request.folder }, ...(request.moreDestinations ?? [])];
+}
+
+/** Where an item's plan starts on its source and each destination: a folder is its own root, a file its parent. */
+function roots(plan: FolderPlan, kind: EntryKind): { source: string; destination: string; prefix: string } {
+  return kind === 'dir'
+    ? { source: parentPath(plan.source.path), destination: parentPath(plan.destination.path), prefix: baseName(plan.source.path) }
+    : { source: plan.source.path, destination: plan.destination.path, prefix: '' };
+}
+
+/**
+ * One plan per destination for the items that share a source folder: the job then has one part per
+ * destination, all from the same source, which is what lets a finished destination feed the others (and
+ * never with a file of another item that has the same relative path: the engine feeds by relative path).
+ */
+export function mergePlans(perItem: { kind: EntryKind; plans: FolderPlan[] }[]): FolderPlan[] {
+  // One item: its own plans, whose roots name it (the journal and "Resume" show them).
+  if (perItem.length === 1) return perItem[0]!.plans;
+  const merged = new Map<string, FolderPlan>();
+  for (const { kind, plans } of perItem) {
+    for (const plan of plans) {
+      const root = roots(plan, kind);
+      const under = (path: string) => (root.prefix ? resolvePath(root.prefix, path) : path);
+      const key = [plan.source.site.name, root.source, plan.destination.site.name, root.destination].join('\0');
+      let target = merged.get(key);
+      if (!target) {
+        target = { ...plan, source: { ...plan.source, path: root.source }, destination: { ...plan.destination, path: root.destination }, dirs: [], items: [], skipped: [] };
+        merged.set(key, target);
+      }
+      if (root.prefix) target.dirs.push(root.prefix);
+      target.dirs.push(...plan.dirs.map(under));
+      target.items.push(...plan.items.map(item => ({ ...item, path: under(item.path), target: under(item.target) })));
+      target.skipped.push(...plan.skipped.map(skip => ({ ...skip, path: under(skip.path) })));
+    }
+  }
+  return [...merged.values()];
+}
+
+/** The plans for every item and destination (the exists-rule decides, or "overwrite" to be settled by asking). */
+async function planItems(engine: FxpEngine, request: TransferRequest): Promise<{ kind: EntryKind; plans: FolderPlan[] }[]> {
+  const rule = request.exists === undefined || request.exists === 'ask' ? 'overwrite' : request.exists;
+  const opts = { rule, exclude: request.exclude, signal: request.signal };
+  const out: { kind: EntryKind; plans: FolderPlan[] }[] = [];
   for (const item of request.items) {
     const source = { site: request.source, path: item.path };
-    const destination = { site: request.destination, path: joinPath(request.folder, baseName(item.path)) };
-    // Rule "overwrite" marks every existing destination file; the user decides each below.
-    const opts = { rule: 'overwrite' as const, signal: request.signal };
-    plans.push(item.kind === 'dir'
-      ? await planFolderCopy(engine, source, destination, opts)
-      : await planFileCopy(engine, source, destination, opts));
+    const targets = destinations(request).map(d => ({ site: d.site, path: joinPath(d.folder, baseName(item.path)) }));
+    const plans = item.kind === 'dir'
+      ? await planFolderCopies(engine, source, targets, opts)
+      : await Promise.all(targets.map(target => planFileCopy(engine, source, target, opts)));
+    out.push({ kind: item.kind, plans });
   }
-  return plans;
+  return out;
+}
+
+/** The dry run: the plans a transfer would run, one per destination and source folder. Changes nothing. */
+export async function planTransfer(engine: FxpEngine, request: TransferRequest): Promise<FolderPlan[]> {
+  return mergePlans(await planItems(engine, request));
 }
 
 /** Asks about every file that exists on the destination, before anything is copied. */
-async function settleConflicts(plans: FolderPlan[], hooks: TransferHooks, destination: string): Promise<string[]> {
-  const skipped: string[] = [];
+async function settleConflicts(plans: FolderPlan[], hooks: TransferHooks, destination: string): Promise<void> {
   let standing: ConflictAnswer | undefined;
   for (const p of plans) {
     for (const item of p.items) {
@@ -130,6 +211,7 @@ async function settleConflicts(plans: FolderPlan[], hooks: TransferHooks, destin
       const conflict: Conflict = {
         source: resolvePath(p.source.path, item.path),
         destination: resolvePath(p.destination.path, item.target),
+        destinationSite: p.destination.site.name,
         sourceSize: item.size,
         destinationSize: item.existing,
         canResume: item.existing > 0 && item.existing < item.size,
@@ -143,7 +225,6 @@ async function settleConflicts(plans: FolderPlan[], hooks: TransferHooks, destin
       }
       if (choice === 'skip') {
         Object.assign(item, { action: 'skip', restartAt: 0, reason: 'exists: skipped (your choice)' });
-        skipped.push(conflict.source);
       } else if (choice === 'resume') {
         Object.assign(item, { action: 'resume', restartAt: conflict.destinationSize, reason: `exists: resume at ${conflict.destinationSize} of ${item.size} bytes (your choice)` });
       } else {
@@ -151,7 +232,6 @@ async function settleConflicts(plans: FolderPlan[], hooks: TransferHooks, destin
       }
     }
   }
-  return skipped;
 }
 
 function toProgress(p: JobProgress): TransferProgress {
@@ -166,19 +246,22 @@ function toProgress(p: JobProgress): TransferProgress {
   };
 }
 
-export async function runTransfer(engine: FxpEngine, request: TransferRequest): Promise<TransferReport> {
-  const { hooks, signal } = request;
-  const plans = await plan(engine, request);
-  const skipped = await settleConflicts(plans, hooks, request.destination.name);
-  if (signal?.aborted) throw cancelledError();
+const copyKey = (site: string, path: string) => `${site}\0${path}`;
 
+/**
+ * Runs a job (new or resumed) with the extension's rules: one relay question per job, a stop at the first
+ * failure that concerns the pair rather than one file, the channel of every copy, and the journal removed
+ * once every file is finished.
+ */
+async function runJob(engine: FxpEngine, request: JobRequest, create: (options: JobOptions) => FolderJob): Promise<TransferReport> {
+  const { hooks, signal } = request;
   let relayAnswer: Promise<boolean> | undefined;
   let fatal: FxpError | undefined;
-  const job = FolderJob.fromPlans(engine, plans, {
+  const channels = new Map<string, CopyResult>();
+  const watching = copyEvents(engine)?.onDidCopy(result => channels.set(copyKey(result.destination.site, result.destination.path), result));
+  const job = create({
     relay: request.relay,
     signal,
-    parallel: request.parallel,
-    partials: 'keep',
     confirmRelay: hooks.confirmRelay ? reason => (relayAnswer ??= hooks.confirmRelay!(reason)) : undefined,
     onProgress: p => hooks.onProgress?.(toProgress(p)),
     onFile: event => {
@@ -190,24 +273,67 @@ export async function runTransfer(engine: FxpEngine, request: TransferRequest): 
       }
     },
   });
-  const report = await job.run();
+  let report: JobReport;
+  try {
+    report = await job.run();
+  } finally {
+    watching?.dispose();
+  }
+  if (report.state === 'done' && report.journal) rmSync(report.journal, { force: true });
   if (fatal) throw fatal;
-  // The report lists the files in plan order: plan by plan, item by item.
-  const files = plans.flatMap(p => p.items.map(item => ({
-    path: resolvePath(p.source.path, item.path), target: resolvePath(p.destination.path, item.target),
+  // The report lists the files in the job's order: part by part, file by file.
+  const files = job.job.parts.flatMap(part => part.files.map(f => ({
+    path: resolvePath(part.source.path, f.path), target: resolvePath(part.destination.path, f.target), destination: part.destination.site.name,
+    sites: [part.source.site, part.destination.site] as const,
   }))).map((names, i) => ({ ...names, file: report.items[i]! }));
   if (report.state === 'cancelled') {
-    const err = cancelledError(request.destination.name);
+    const err = cancelledError(files[0]?.destination);
     const partial = files.find(f => f.file.state === 'cancelled' && (f.file.bytes ?? 0) > 0 && !f.file.deleted);
-    if (partial) err.partial = { site: request.destination.name, path: partial.target, bytes: partial.file.bytes };
+    if (partial) err.partial = { site: partial.destination, path: partial.target, bytes: partial.file.bytes };
     throw err;
   }
-  const copied: CopiedFile[] = files.filter(f => f.file.state === 'done')
-    .map(f => ({ path: f.path, target: f.target, mode: f.file.mode ?? 'fxp', bytes: f.file.size }));
+  const copied: CopiedFile[] = files.filter(f => f.file.state === 'done').map(f => {
+    const result = channels.get(copyKey(f.destination, f.target));
+    return {
+      path: f.path, destination: f.destination, target: f.target, mode: f.file.mode ?? 'fxp', bytes: f.file.size,
+      channel: result?.channel, encrypted: result?.encrypted, via: f.file.via,
+      clearBetweenTls: result ? isClearBetweenTls(result.channel, ...f.sites) : undefined,
+    };
+  });
   const failed = files.filter(f => f.file.state === 'failed')
     .map(f => ({ path: f.path, error: errorFromRecord(f.file.error ?? { code: 'PROTOCOL', message: f.file.reason, text: f.file.reason }) }));
   return {
-    copied, skipped, failed, folders: plans.flatMap(p => [p.destination.path, ...p.dirs.map(d => resolvePath(p.destination.path, d))]),
+    copied, skipped: files.filter(f => f.file.state === 'skipped').map(f => f.path), failed,
+    folders: job.job.parts.flatMap(p => [p.destination.path, ...p.dirs.map(d => resolvePath(p.destination.path, d))]),
     bytes: report.bytes.sent, seconds: report.seconds, job: report,
   };
+}
+
+export interface PlannedRequest extends JobRequest {
+  parallel?: number;
+  dataProtection?: DataProtection;
+  journalPath?: string;
+}
+
+/** Runs plans made elsewhere (Sync A to B: the differences a comparison found) as one job. */
+export function runPlanned(engine: FxpEngine, plans: FolderPlan[], request: PlannedRequest): Promise<TransferReport> {
+  return runJob(engine, request, options => FolderJob.fromPlans(engine, plans, {
+    ...options, parallel: request.parallel, partials: 'keep', dataProtection: request.dataProtection, journalPath: request.journalPath,
+  }));
+}
+
+export async function runTransfer(engine: FxpEngine, request: TransferRequest): Promise<TransferReport> {
+  const perItem = await planItems(engine, request);
+  const plans = mergePlans(perItem);
+  if (request.exists === undefined || request.exists === 'ask') await settleConflicts(plans, request.hooks, request.destination.name);
+  if (request.signal?.aborted) throw cancelledError();
+  const report = await runPlanned(engine, plans, request);
+  // The folders each item made, as the user sees them (not the shared roots the job starts from).
+  report.folders = perItem.flatMap(({ plans: itemPlans }) => itemPlans.flatMap(p => [p.destination.path, ...p.dirs.map(d => resolvePath(p.destination.path, d))]));
+  return report;
+}
+
+/** Finishes a job from its journal: done files stay done, started ones continue from where they stop (REST). */
+export function resumeTransfer(engine: FxpEngine, journal: Journal, request: JobRequest): Promise<TransferReport> {
+  return runJob(engine, request, options => FolderJob.fromJournal(engine, journal, options));
 }

@@ -1,9 +1,11 @@
 import type * as vscode from 'vscode';
 import { COMMANDS, SIDES, TREE_COMMANDS, VIEW_COMMANDS } from '../constants';
 import type { Services } from '../services';
+import { compareFoldersCommand, syncAToB } from './compare';
 import { deleteEntries, newFolder, rename } from './files';
+import { copyToSeveralSites, previewTransfer, resumeTransfers } from './jobs';
 import { connect, diagnose, disconnect, openFolder, openSitePair, parentFolder, refresh, saveSitePair, swapSites } from './pair';
-import { addSite, editSite, forgetPassword, removeSite } from './sites';
+import { addSite, editSite, forgetPassword, forgetTrustedCertificates, removeSite } from './sites';
 import { cancelTransfers, copyToOtherSite, transfer } from './transfer';
 
 type Handler = (s: Services, ...args: unknown[]) => unknown;
@@ -29,6 +31,12 @@ export function commandTable(): Record<string, Handler> {
     [COMMANDS.showLog]: s => s.log.show(),
     [COMMANDS.cancelTransfers]: cancelTransfers,
     [COMMANDS.forgetPassword]: forgetPassword,
+    [COMMANDS.forgetTrustedCertificates]: forgetTrustedCertificates,
+    [COMMANDS.resumeTransfers]: resumeTransfers,
+    [COMMANDS.copyToSeveralSites]: copyToSeveralSites,
+    [COMMANDS.previewTransfer]: previewTransfer,
+    [COMMANDS.compareFolders]: compareFoldersCommand,
+    [COMMANDS.syncAToB]: syncAToB,
     [TREE_COMMANDS.openFolder]: openFolder,
   };
   for (const side of SIDES) {

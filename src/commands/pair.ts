@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { CONTAINER, type Side } from '../constants';
 import { doctor, parentPath, type DoctorReport, type Site } from '../fxp';
 import { sideLabel } from '../pairState';
+import { NO_MUTUAL_AUTHENTICATION, type ProtectionSummary } from '../protection';
 import type { Services } from '../services';
 import { isEntryNode } from '../tree/nodes';
 import { isSide, pickSide, pickSite, required } from './pick';
@@ -58,7 +59,10 @@ export async function saveSitePair(s: Services): Promise<void> {
     value: s.state.pairName ?? `${a.site.name} ⇄ ${b.site.name}`, ignoreFocusOut: true,
     validateInput: v => v.trim() ? undefined : 'A name is needed.',
   })).trim();
+  // Saving over a pair keeps its other settings (data protection, exists-rule, exclude, parallel).
+  const existing = s.settings.pair(name);
   await s.settings.writePair('workspace', name, {
+    ...(existing?.origin === 'workspace' ? existing.pair : {}),
     name, siteA: a.site.name, siteB: b.site.name, folderA: a.folder, folderB: b.folder, relay: s.state.relayChoice(),
   });
   s.state.pairName = name;
@@ -110,12 +114,13 @@ export async function diagnose(s: Services): Promise<DoctorReport> {
     () => doctor(s.engine, a.site, b.site, { a: a.folder, b: b.folder }),
   );
   for (const line of report.summary) s.log.info(`Diagnose: ${line}`);
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: renderReport(report, a.site, b.site) });
+  const protection = s.protection.summary();
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: renderReport(report, a.site, b.site, protection) });
   await vscode.window.showTextDocument(doc, { preview: true });
   return report;
 }
 
-function renderReport(report: DoctorReport, a: Site, b: Site): string {
+function renderReport(report: DoctorReport, a: Site, b: Site, protection: ProtectionSummary | undefined): string {
   const lines = [`# FXP diagnosis: ${a.name} ⇄ ${b.name}`, '', '## Sites', ''];
   for (const site of report.sites) {
     lines.push(`- **${site.site}**: ${site.ok ? `connected${site.server ? ` (${site.server})` : ''}${site.tls ? ', TLS' : ''}` : `cannot connect: ${site.error?.message ?? ''}`}`);
@@ -129,6 +134,9 @@ function renderReport(report: DoctorReport, a: Site, b: Site): string {
       lines.push(`| ${d.from} | ${d.to} | ${passive} | ${d.ok ? '✅ ' : '❌ '}${d.detail.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
     }
   }
+  lines.push('', '## Data protection', '');
+  if (protection) lines.push(`**${protection.label}**`, '', ...protection.lines.map(l => `- ${l}`));
+  if (!protection?.lines.includes(NO_MUTUAL_AUTHENTICATION)) lines.push(`- ${NO_MUTUAL_AUTHENTICATION}`);
   lines.push('', '## Summary', '', ...report.summary.map(l => `- ${l}`), '',
     'FXP copies go from server to server. When every direction fails, copies can be relayed through this machine if the site pair allows it (fxp.sitePairs › relay, fxp.sites › fxpPolicy).', '');
   return lines.join('\n');

@@ -1,6 +1,7 @@
 /** Add Site…, Edit Site…, Remove Site, Forget Password. */
 import * as vscode from 'vscode';
 import { credentialKey, isValidHost, SITE_DEFAULTS, type Site } from '../fxp';
+import { serverKey } from '../certificates';
 import type { Services } from '../services';
 import { siteFromConfig, stripUndefined, type SiteConfig, type SiteEntry } from '../siteConfig';
 import { pickSite, required, siteFromArgs } from './pick';
@@ -11,7 +12,7 @@ const SECURITY_ITEMS: { label: string; value: Site['security']; detail: string }
   { label: 'implicit', value: 'implicit', detail: 'FTPS, TLS from the first byte (usually port 990).' },
 ];
 const PASSIVE_ITEMS: { label: string; value: Site['passiveAddress']; detail: string }[] = [
-  { label: 'auto', value: 'auto', detail: 'Replace a private address in PASV replies by the control address, unless both sites are private.' },
+  { label: 'auto', value: 'auto', detail: 'Use the server\'s own address when a PASV reply names another host (NAT, or a server pointing elsewhere).' },
   { label: 'control', value: 'control', detail: 'Always use the control connection\'s address.' },
   { label: 'reply', value: 'reply', detail: 'Trust the address in the PASV reply.' },
 ];
@@ -136,3 +137,24 @@ export async function forgetPassword(s: Services, arg: unknown): Promise<void> {
     : `No password was kept for ${credentialKey(site)} (site "${site.name}").`);
 }
 
+
+/** Forgets pinned certificates (a server, several, or all): the next connection asks again. */
+export async function forgetTrustedCertificates(s: Services): Promise<number> {
+  const entries = s.certificates.entries();
+  if (entries.length === 0) {
+    void s.prompts.message('info', 'FXP: no certificate is trusted by fingerprint.');
+    return 0;
+  }
+  const sitesOf = (server: string) => s.settings.sites.filter(e => serverKey(e.site) === server).map(e => e.site);
+  const picked = required(await s.prompts.pickMany(entries.map(({ server, certificates }) => ({
+    label: server,
+    description: sitesOf(server).map(site => site.name).join(', ') || undefined,
+    detail: certificates.map(c => `${c.subject || 'no subject'} · SHA-256 ${c.fingerprint256}`).join('; '),
+    server,
+  })), { title: 'FXP: Forget Trusted Certificates', placeHolder: 'Servers whose pinned certificates to forget', ignoreFocusOut: true }));
+  if (picked.length === 0) return 0;
+  const count = await s.certificates.forget(picked.map(p => p.server));
+  for (const { server } of picked) for (const site of sitesOf(server)) s.engine.disconnect(site);
+  void s.prompts.message('info', `FXP: forgot ${count} trusted certificate${count === 1 ? '' : 's'} of ${picked.map(p => p.server).join(', ')}. The next connection asks again.`);
+  return count;
+}

@@ -6,7 +6,7 @@ export * from './parse';
 export * from './address';
 export * from './listing';
 export { FxpEngine, DEFAULT_TIMEOUTS, type EngineOptions, type Listing } from './engine';
-export { FtpConnection, detectServerMake, type ServerMake } from './connection';
+export { FtpConnection, detectServerMake, normalizeFingerprint, type ServerMake } from './connection';
 export type { CopyOptions, CopyResult, AttemptRecord, RelayMode } from './copy';
 export type { Orientation } from './fxpAttempt';
 export type { Verification } from './verify';

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { remoteUri } from '../comparison';
 import { CONTEXT_VALUES, type Side } from '../constants';
 import type { Entry } from '../fxp';
 import { formatBytes } from '../format';
@@ -45,6 +46,8 @@ export function entryItem(node: EntryNode): vscode.TreeItem {
   const item = new vscode.TreeItem(entry.name,
     entry.kind === 'dir' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = nodeId(node.side, node.path);
+  // For the decorations of "Compare Folders" (the label stays the name).
+  item.resourceUri = remoteUri(node.side, node.path);
   item.contextValue = CONTEXT_BY_KIND[entry.kind];
   item.iconPath = new vscode.ThemeIcon(ICON_BY_KIND[entry.kind]);
   const description: string[] = [];

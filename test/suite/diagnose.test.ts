@@ -23,6 +23,7 @@ describe('Diagnose Site Pair', () => {
     const doc = vscode.window.activeTextEditor?.document;
     assert.strictEqual(doc?.languageId, 'markdown');
     assert.match(doc.getText(), /# FXP diagnosis: pure-ftpd ⇄ proftpd/);
+    assert.match(doc.getText(), /## Data protection\n\n\*\*plain FTP\*\*[\s\S]*the two servers do not authenticate each other/);
   });
 
   it('names the refusing server and the reply when FXP cannot work', async () => {

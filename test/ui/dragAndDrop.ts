@@ -9,34 +9,17 @@
  */
 import * as assert from 'assert';
 import { randomBytes } from 'crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'fs';
 import { join } from 'path';
 import type { Page } from 'playwright-core';
 import { startServers } from '../harness/servers';
 import { FXP_PAIR, REFUSING_PAIR, SERVER_IDS, diskPath, makeDir, putFile, serverInfo, writeWorkspace, type ServerInfo } from '../suite/hostFixtures';
 import { runInCodeServer, type UiContext } from '../vscode/runner';
+import { findFile, waitForDisk } from './disk';
 import { answerQuickInput, dialog, drag, notification, pane, pick, row, runCommand } from './workbench';
 
 const repo = join(__dirname, '..', '..', '..');
 const screenshots = join(repo, 'test-results', 'screenshots');
-
-async function waitForDisk(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 200));
-  }
-}
-
-function findFile(dir: string, name: RegExp): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    const found = entry.isDirectory() ? findFile(path, name) : name.test(entry.name) ? path : undefined;
-    if (found) return found;
-  }
-  return undefined;
-}
 
 const same = (server: ServerInfo, path: string, data: Buffer) => existsSync(diskPath(server, path)) && readFileSync(diskPath(server, path)).equals(data);
 
@@ -59,6 +42,9 @@ async function keyboardAndMenus(page: Page, ctx: UiContext, b: ServerInfo, twoRa
   await pick(page, 'two.raw');
   await pick(page, 'Copy here');
   await waitForDisk('two.raw copied by Transfer…', () => same(b, '/incoming/two.raw', twoRaw));
+  // Site B re-lists after the copy: right-clicking during that re-render can hit the row below.
+  await row(page, 'Site B', 'two.raw').waitFor({ state: 'visible', timeout: 30_000 });
+  await page.waitForTimeout(300);
 
   ctx.log('New Folder… from the context menu of a folder');
   await row(page, 'Site B', 'photos').click({ button: 'right' });
@@ -84,6 +70,24 @@ async function keyboardAndMenus(page: Page, ctx: UiContext, b: ServerInfo, twoRa
   await confirm.locator('.dialog-buttons-row a.monaco-button', { hasText: 'Delete' }).click();
   await waitForDisk('the deleted file gone', () => !existsSync(diskPath(b, '/incoming/renamed.txt')));
   await row(page, 'Site B', 'renamed.txt').waitFor({ state: 'detached', timeout: 30_000 });
+}
+
+/** The pair's data protection in the status bar; Compare Folders: a badge on what differs, in the view itself. */
+async function compareFolders(page: Page, ctx: UiContext): Promise<void> {
+  ctx.log('the pair\'s data protection in the status bar; Compare Folders decorates the differences');
+  await page.locator('.part.statusbar .statusbar-item', { hasText: 'FXP: plain FTP' }).waitFor({ state: 'visible', timeout: 30_000 });
+  await runCommand(page, 'FXP: Compare Folders');
+  await page.locator('.monaco-editor .view-lines', { hasText: 'FXP comparison' }).waitFor({ state: 'visible', timeout: 30_000 });
+  // "made-here" (New Folder… above) exists only on Site B: its row carries the badge "B".
+  const label = row(page, 'Site B', 'made-here').locator('.monaco-icon-label');
+  // The badge is the label's ::after content (VS Code's decoration CSS); the test has no DOM types, hence globalThis.
+  const badge = async () => label.evaluate((el: unknown) => String((globalThis as { getComputedStyle?: (e: unknown, p: string) => { content: string } }).getComputedStyle?.(el, '::after').content));
+  const until = Date.now() + 30_000;
+  while ((await badge()) !== '"B"') {
+    if (Date.now() > until) throw new Error(`no "B" badge on made-here: ${await badge()}`);
+    await page.waitForTimeout(200);
+  }
+  await ctx.screenshot('11b-compare-decorations');
 }
 
 async function main(): Promise<void> {
@@ -144,6 +148,7 @@ async function main(): Promise<void> {
         assert.ok(same(b, '/incoming/report.bin', file), 'the skipped file is unchanged');
 
         await keyboardAndMenus(page, ctx, b, folderFiles['photos/raw/two.raw']);
+        await compareFolders(page, ctx);
 
         ctx.log('a pair whose source refuses FXP');
         await runCommand(page, 'FXP: Open Site Pair…');

@@ -57,8 +57,10 @@ export function notification(page: Page, text: string | RegExp): Locator {
   return page.locator('.notifications-toasts .notification-toast', { hasText: text });
 }
 
-/** Drags with real mouse events, in small steps, the way a user does. */
-export async function drag(page: Page, from: Locator, to: Locator, target: 'center' | 'bottom' = 'center'): Promise<void> {
+/** Drags with real mouse events, in small steps, the way a user does; `whileHeld` runs over the target before the drop. */
+export async function drag(
+  page: Page, from: Locator, to: Locator, target: 'center' | 'bottom' = 'center', whileHeld?: () => Promise<void>,
+): Promise<void> {
   const a = await from.boundingBox();
   const b = await to.boundingBox();
   if (!a || !b) throw new Error('drag: source or target is not visible');
@@ -69,5 +71,6 @@ export async function drag(page: Page, from: Locator, to: Locator, target: 'cent
   await page.mouse.move(x, y, { steps: 15 });
   await page.waitForTimeout(200);
   await page.mouse.move(x + 2, y + 2, { steps: 3 });
+  await whileHeld?.();
   await page.mouse.up();
 }

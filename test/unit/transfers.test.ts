@@ -138,7 +138,7 @@ describe('transfers: the engine folder jobs with the user answers, against two F
   });
 
   it('decideConflict: asks unless an "all" answer applies; "resume all" asks again where the destination is not smaller', () => {
-    const smaller: Conflict = { source: '/s', destination: '/d', sourceSize: 10, destinationSize: 5, canResume: true };
+    const smaller: Conflict = { source: '/s', destination: '/d', destinationSite: 'b', sourceSize: 10, destinationSize: 5, canResume: true };
     const same: Conflict = { ...smaller, destinationSize: 10, canResume: false };
     assert.strictEqual(decideConflict(smaller, undefined), undefined);
     assert.strictEqual(decideConflict(smaller, { choice: 'skip', applyToAll: false }), undefined);

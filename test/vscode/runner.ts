@@ -184,7 +184,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const sleepUnref = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 /** vscode-remote URI for an absolute server path, authority = the page's host. */
-function remoteUri(authority: string, p: string): string {
+export function remoteUri(authority: string, p: string): string {
   const encoded = p.split('/').map((seg) => encodeURIComponent(seg)).join('/');
   return `vscode-remote://${authority}${encoded}`;
 }
@@ -261,7 +261,7 @@ function signalIfSame(id: ProcId, sig: NodeJS.Signals): void {
  * process group): SIGTERM to the group and to every descendant that left the
  * group, SIGKILL after `graceMs`.
  */
-async function stopTree(child: cp.ChildProcess, graceMs = 5000): Promise<void> {
+export async function stopTree(child: cp.ChildProcess, graceMs = 5000): Promise<void> {
   const pid = child.pid;
   if (pid === undefined) return;
   const self = procStat(pid);
@@ -288,7 +288,7 @@ async function stopTree(child: cp.ChildProcess, graceMs = 5000): Promise<void> {
   for (const id of tree) signalIfSame(id, 'SIGKILL');
 }
 
-function killTreeSync(child: cp.ChildProcess): void {
+export function killTreeSync(child: cp.ChildProcess): void {
   const pid = child.pid;
   if (pid === undefined) return;
   if ((child.exitCode !== null || child.signalCode !== null) && !groupAlive(pid)) return;
@@ -302,7 +302,7 @@ function killTreeSync(child: cp.ChildProcess): void {
 }
 
 /** Environment for code-server: the caller's, minus variables that would tie it to another VS Code. */
-function baseEnv(): Record<string, string> {
+export function baseEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined) continue;
@@ -312,7 +312,7 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-function chromiumPath(): string {
+export function chromiumPath(): string {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
     (p): p is string => !!p,
   );
@@ -320,7 +320,7 @@ function chromiumPath(): string {
   throw new HostRunError('BROWSER', `Chromium not found (tried ${candidates.join(', ')}); run .ci/install-vscode-test-deps.sh or set CHROMIUM_PATH`);
 }
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -335,7 +335,7 @@ const CHROMIUM_ARGS = [
   '--force-device-scale-factor=1',
 ];
 
-const DEFAULT_USER_SETTINGS = {
+export const DEFAULT_USER_SETTINGS = {
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
@@ -403,6 +403,182 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
   return { promise, resolve, reject, settled: () => done };
 }
 
+// ------------------------------------------------- building blocks (also used by the demo)
+
+/** The folders of one code-server run below `runDir`. */
+export interface RunDirs {
+  userData: string;
+  extensions: string;
+  home: string;
+  xdgConfig: string;
+  xdgData: string;
+  xdgCache: string;
+  xdgRuntime: string;
+  tmp: string;
+  browserProfile: string;
+}
+
+/** Creates the run's folders and its user `settings.json` (quiet defaults + `userSettings`). */
+export function prepareRunDir(runDir: string, userSettings?: object): RunDirs {
+  const dirs: RunDirs = {
+    userData: path.join(runDir, 'user-data'),
+    extensions: path.join(runDir, 'extensions'),
+    home: path.join(runDir, 'home'),
+    xdgConfig: path.join(runDir, 'xdg-config'),
+    xdgData: path.join(runDir, 'xdg-data'),
+    xdgCache: path.join(runDir, 'xdg-cache'),
+    xdgRuntime: path.join(runDir, 'xdg-runtime'),
+    tmp: path.join(runDir, 'tmp'),
+    browserProfile: path.join(runDir, 'chromium-profile'),
+  };
+  for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
+  fs.writeFileSync(
+    path.join(dirs.userData, 'User', 'settings.json'),
+    JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...(userSettings ?? {}) }, null, 2),
+  );
+  return dirs;
+}
+
+/** code-server's environment: the caller's (minus VS Code's own variables), home and XDG folders in the run. */
+export function codeServerEnv(dirs: RunDirs, extra?: Record<string, string>): Record<string, string> {
+  return {
+    ...baseEnv(),
+    HOME: dirs.home,
+    XDG_CONFIG_HOME: dirs.xdgConfig,
+    XDG_DATA_HOME: dirs.xdgData,
+    XDG_CACHE_HOME: dirs.xdgCache,
+    XDG_RUNTIME_DIR: dirs.xdgRuntime,
+    TMPDIR: dirs.tmp,
+    EXTENSIONS_GALLERY: '{}',
+    ...(extra ?? {}),
+  };
+}
+
+export interface StartedCodeServer {
+  child: cp.ChildProcess;
+  port: number;
+  /** `127.0.0.1:PORT`: the authority of `vscode-remote://` URIs. */
+  authority: string;
+  baseUrl: string;
+  /** The last few KB of its output. */
+  recentOutput: () => string;
+}
+
+export interface StartCodeServerOptions {
+  install: CodeServerInstall;
+  runDir: string;
+  dirs: RunDirs;
+  env: Record<string, string>;
+  cwd: string;
+  /** Each chunk of stdout/stderr. */
+  onOutput?: (d: Buffer) => void;
+  /** Called with each spawned process at once (for exit hooks). */
+  onSpawn?: (child: cp.ChildProcess) => void;
+  /** Races each wait (e.g. against a deadline); default: none. */
+  race?: <T>(p: Promise<T>) => Promise<T>;
+}
+
+/**
+ * Starts code-server (auth none, on 127.0.0.1 and a free port; `detached`: its own process group, stop it
+ * with `stopTree`) and waits until `/healthz` answers. Retries another port on `EADDRINUSE`.
+ */
+export async function startCodeServer(o: StartCodeServerOptions): Promise<StartedCodeServer> {
+  const race = o.race ?? (<T>(p: Promise<T>) => p);
+  const nodeBin = process.env.CODE_SERVER_NODE || process.execPath;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const cfg = path.join(o.runDir, 'config.yaml');
+    fs.writeFileSync(cfg, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+    const args = [
+      o.install.entry,
+      '--config', cfg,
+      '--user-data-dir', o.dirs.userData,
+      '--extensions-dir', o.dirs.extensions,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      '--locale', 'en',
+    ];
+    const child = cp.spawn(nodeBin, args, {
+      cwd: o.cwd,
+      env: o.env,
+      detached: true, // setsid(): own session + process group, stopped as a group
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    o.onSpawn?.(child);
+    let recent = '';
+    const onData = (d: Buffer) => {
+      o.onOutput?.(d);
+      recent = (recent + d.toString()).slice(-8000);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    const exitedEarly = new Promise<number | string>((r) => child.once('exit', (code, sig) => r(code ?? sig ?? -1)));
+    const healthy = (async () => {
+      while (child.exitCode === null && child.signalCode === null) {
+        if ((await httpStatus(`http://127.0.0.1:${port}/healthz`, 1000)) === 200) return true;
+        await sleep(100);
+      }
+      return false;
+    })();
+    let ok = false;
+    try {
+      ok = await race(Promise.race([healthy, exitedEarly.then(() => false)]));
+    } catch (err) {
+      await stopTree(child, 1000);
+      throw err;
+    }
+    if (ok) {
+      const authority = `127.0.0.1:${port}`;
+      return { child, port, authority, baseUrl: `http://${authority}`, recentOutput: () => recent };
+    }
+    await stopTree(child, 1000);
+    if (attempt >= 3 || !/EADDRINUSE/.test(recent)) {
+      throw new HostRunError('CODE_SERVER_START', `code-server did not start:\n${recent.slice(-3000)}`);
+    }
+  }
+}
+
+/** The workbench URL: the folder, and development extensions / a test module as `vscode-remote://` URIs in the payload. */
+export function workbenchUrl(baseUrl: string, workspace: string, extensionPaths: string[], testsPath?: string): string {
+  const authority = new URL(baseUrl).host;
+  const payload: Array<[string, string]> = extensionPaths.map((p) => ['extensionDevelopmentPath', remoteUri(authority, p)]);
+  if (testsPath) payload.push(['extensionTestsPath', remoteUri(authority, testsPath)]);
+  const query = new URLSearchParams({ folder: workspace });
+  if (payload.length) query.set('payload', JSON.stringify(payload));
+  return `${baseUrl}/?${query.toString()}`;
+}
+
+/** Debian's Chromium through Playwright: headless, a fresh profile in the run, no signal handlers of its own. */
+export function launchChromium(
+  dirs: Pick<RunDirs, 'browserProfile' | 'xdgRuntime' | 'tmp'>, viewport = { width: 1400, height: 900 },
+): Promise<BrowserContext> {
+  const browserHome = dirs.browserProfile;
+  return chromium.launchPersistentContext(path.join(browserHome, 'profile'), {
+    executablePath: chromiumPath(),
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+    env: {
+      ...baseEnv(),
+      HOME: browserHome,
+      XDG_CONFIG_HOME: path.join(browserHome, 'config'),
+      XDG_CACHE_HOME: path.join(browserHome, 'cache'),
+      XDG_DATA_HOME: path.join(browserHome, 'data'),
+      XDG_RUNTIME_DIR: dirs.xdgRuntime,
+      TMPDIR: dirs.tmp,
+    },
+    timeout: 60_000,
+    // The caller's own SIGINT/SIGTERM handling cleans up everything in order.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
+}
+
 // ------------------------------------------------------------------ the run
 
 export async function runInCodeServer(opts: HostRunOptions): Promise<HostRunResult> {
@@ -438,42 +614,16 @@ export async function runInCodeServer(opts: HostRunOptions): Promise<HostRunResu
 
   // ---- per-run folder
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vscode-host-'));
-  const dirs = {
-    userData: path.join(runDir, 'user-data'),
-    extensions: path.join(runDir, 'extensions'),
-    home: path.join(runDir, 'home'),
-    xdgConfig: path.join(runDir, 'xdg-config'),
-    xdgData: path.join(runDir, 'xdg-data'),
-    xdgCache: path.join(runDir, 'xdg-cache'),
-    xdgRuntime: path.join(runDir, 'xdg-runtime'),
-    tmp: path.join(runDir, 'tmp'),
-    browserProfile: path.join(runDir, 'chromium-profile'),
-  };
-  for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+  const dirs = prepareRunDir(runDir, opts.userSettings);
   /** Created on first use; inside the run dir (so removed with it) unless screenshotsDir is given. */
   const screenshotsDir = opts.screenshotsDir ?? path.join(runDir, 'screenshots');
-  fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
-  fs.writeFileSync(
-    path.join(dirs.userData, 'User', 'settings.json'),
-    JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...(opts.userSettings ?? {}) }, null, 2),
-  );
   const serverLogPath = path.join(runDir, 'code-server.log');
   const serverLog = fs.createWriteStream(serverLogPath);
   const browserLogPath = path.join(runDir, 'browser-console.log');
   const browserLog = fs.createWriteStream(browserLogPath);
   const verbose = process.env.VSCODE_TEST_VERBOSE === '1';
 
-  const serverEnv: Record<string, string> = {
-    ...baseEnv(),
-    HOME: dirs.home,
-    XDG_CONFIG_HOME: dirs.xdgConfig,
-    XDG_DATA_HOME: dirs.xdgData,
-    XDG_CACHE_HOME: dirs.xdgCache,
-    XDG_RUNTIME_DIR: dirs.xdgRuntime,
-    TMPDIR: dirs.tmp,
-    EXTENSIONS_GALLERY: '{}',
-    ...(opts.env ?? {}),
-  };
+  const serverEnv = codeServerEnv(dirs, opts.env);
   const nodeBin = process.env.CODE_SERVER_NODE || process.execPath;
   const commonArgs = ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
 
@@ -519,61 +669,19 @@ export async function runInCodeServer(opts: HostRunOptions): Promise<HostRunResu
     cleanups.push(async () => {
       if (server) await stopTree(server);
     });
-    let port = 0;
-    for (let attempt = 1; ; attempt++) {
-      port = await freePort();
-      const cfg = path.join(runDir, 'config.yaml');
-      fs.writeFileSync(cfg, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-      const args = [
-        install.entry,
-        '--config', cfg,
-        ...commonArgs,
-        '--disable-telemetry',
-        '--disable-update-check',
-        '--disable-workspace-trust',
-        '--disable-getting-started-override',
-        '--ignore-last-opened',
-        '--locale', 'en',
-      ];
-      const child = cp.spawn(nodeBin, args, {
-        cwd: opts.workspace,
-        env: serverEnv,
-        detached: true, // setsid(): own session + process group, stopped as a group
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      server = child;
-      let recent = '';
-      const onData = (d: Buffer) => {
+    const cs = await startCodeServer({
+      install, runDir, dirs, env: serverEnv, cwd: opts.workspace, race: guard,
+      onSpawn: (child) => (server = child),
+      onOutput: (d) => {
         serverLog.write(d);
-        recent = (recent + d.toString()).slice(-8000);
         if (verbose) process.stderr.write(d);
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      const exitedEarly = new Promise<number | string>((r) => child.once('exit', (code, sig) => r(code ?? sig ?? -1)));
-      const healthy = (async () => {
-        while (child.exitCode === null && child.signalCode === null) {
-          if ((await httpStatus(`http://127.0.0.1:${port}/healthz`, 1000)) === 200) return true;
-          await sleep(100);
-        }
-        return false;
-      })();
-      const ok = await guard(Promise.race([healthy, exitedEarly.then(() => false)]));
-      if (ok) {
-        child.once('exit', (code, sig) => {
-          serverExit.reject(new HostRunError('CODE_SERVER_EXIT', `code-server exited (${code ?? sig}) during the run; see ${serverLogPath}\n${recent.slice(-2000)}`, logs));
-        });
-        break;
-      }
-      await stopTree(child, 1000);
-      server = undefined;
-      if (attempt >= 3 || !/EADDRINUSE/.test(recent)) {
-        throw new HostRunError('CODE_SERVER_START', `code-server did not start:\n${recent.slice(-3000)}`, logs);
-      }
-    }
-    const authority = `127.0.0.1:${port}`;
-    const baseUrl = `http://${authority}`;
-    note(`code-server ${install.version} on ${baseUrl} (pid ${server.pid}), run dir ${runDir}`);
+      },
+    });
+    cs.child.once('exit', (code, sig) => {
+      serverExit.reject(new HostRunError('CODE_SERVER_EXIT', `code-server exited (${code ?? sig}) during the run; see ${serverLogPath}\n${cs.recentOutput().slice(-2000)}`, logs));
+    });
+    const { baseUrl } = cs;
+    note(`code-server ${install.version} on ${baseUrl} (pid ${cs.child.pid}), run dir ${runDir}`);
 
     // ---- stub development extension (vsix-only test runs: VS Code loads tests only with a dev extension)
     let devPath = opts.extensionPath;
@@ -587,28 +695,8 @@ export async function runInCodeServer(opts: HostRunOptions): Promise<HostRunResu
     }
 
     // ---- browser
-    const browserHome = dirs.browserProfile;
     let context: BrowserContext;
-    const launching = chromium.launchPersistentContext(path.join(browserHome, 'profile'), {
-      executablePath: chromiumPath(),
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: opts.viewport ?? { width: 1400, height: 900 },
-      env: {
-        ...baseEnv(),
-        HOME: browserHome,
-        XDG_CONFIG_HOME: path.join(browserHome, 'config'),
-        XDG_CACHE_HOME: path.join(browserHome, 'cache'),
-        XDG_DATA_HOME: path.join(browserHome, 'data'),
-        XDG_RUNTIME_DIR: dirs.xdgRuntime,
-        TMPDIR: dirs.tmp,
-      },
-      timeout: 60_000,
-      // Our own SIGINT/SIGTERM handling cleans up everything in order.
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-    });
+    const launching = launchChromium(dirs, opts.viewport);
     launching.catch(() => undefined); // observed below; never an unhandled rejection
     // Registered before awaiting: a browser that comes up after a timeout is closed too.
     cleanups.push(() =>
@@ -662,12 +750,7 @@ export async function runInCodeServer(opts: HostRunOptions): Promise<HostRunResu
     });
     p.on('pageerror', (err) => browserLog.write(`[pageerror] ${err.stack ?? err.message}\n`));
 
-    const payload: Array<[string, string]> = [];
-    if (devPath) payload.push(['extensionDevelopmentPath', remoteUri(authority, devPath)]);
-    if (opts.testsPath) payload.push(['extensionTestsPath', remoteUri(authority, opts.testsPath)]);
-    const query = new URLSearchParams({ folder: opts.workspace });
-    if (payload.length) query.set('payload', JSON.stringify(payload));
-    const url = `${baseUrl}/?${query.toString()}`;
+    const url = workbenchUrl(baseUrl, opts.workspace, devPath ? [devPath] : [], opts.testsPath);
 
     try {
       await guard(p.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 }));

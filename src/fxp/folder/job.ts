@@ -2,7 +2,7 @@ import { randomBytes } from 'crypto';
 import type { CopyOptions, RelayMode } from '../copy';
 import type { FxpEngine } from '../engine';
 import { FxpError, isFxpError } from '../errors';
-import type { Site } from '../site';
+import { credentialKey, type Site } from '../site';
 import { applyEvent, errorRecord, Journal, newJob, type ErrorRecord, type FileState, type JobFile, type JobPart, type JobRecord, type JobState, type JournalEvent, type PartialChoice } from './journal';
 import type { FolderPlan } from './plan';
 import { RateMeter, etaSeconds, type JobProgress } from './progress';
@@ -297,7 +297,9 @@ export class FolderJob {
     const feeders: Location[] = [];
     this.job.parts.forEach((other, q) => {
       const copy = other.files[i];
-      if (q === p || !copy || copy.path !== file.path || copy.target !== file.path || copy.state !== 'done' || copy.size !== file.size) return;
+      // Only a verified copy of this very file may serve as its source: same source site and folder, same path.
+      const sameSource = credentialKey(other.source.site) === credentialKey(part.source.site) && other.source.path === part.source.path;
+      if (q === p || !sameSource || !copy || copy.path !== file.path || copy.target !== file.path || copy.state !== 'done' || copy.size !== file.size) return;
       feeders.push({ site: other.destination.site, path: resolvePath(other.destination.path, copy.target) });
     });
     return [origin, ...feeders];

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { randomBytes } from 'crypto';
-import { copyToMany } from '../../../src/fxp/folder';
+import { copyToMany, FolderJob, planFolderCopies } from '../../../src/fxp/folder';
 import { useServers } from '../fixtures';
 import { assertSameTree, diskTree, sent, site, smallFiles, writeTree, type Files } from './helpers';
 
@@ -46,5 +46,24 @@ describe('one source, many destinations', function () {
       DESTINATIONS.map(id => ({ site: site(world.set.get(id)), path: `/single-copy/${id}.bin` })), { file: true });
     assert.strictEqual(report!.state, 'done');
     for (const id of DESTINATIONS) assert.ok(diskTree(world.set.get(id), '/single-copy').get(`${id}.bin`)?.equals(data), id);
+  });
+
+  it('never feeds a file from a copy of a different source folder, even with the same name and size', async () => {
+    const src = world.set.get('pure-ftpd');
+    const x: Files = { 'same.bin': randomBytes(50_000), 'sub/also.bin': randomBytes(4096) };
+    const y: Files = { 'same.bin': randomBytes(50_000), 'sub/also.bin': randomBytes(4096) };
+    writeTree(src, '/feed-x', x);
+    writeTree(src, '/feed-y', y);
+    const destinations = ['proftpd', 'vsftpd'];
+    const plans = [
+      ...await planFolderCopies(world.engine, { site: site(src, 2), path: '/feed-x' }, destinations.map(id => ({ site: site(world.set.get(id), 4), path: '/feed-x' }))),
+      ...await planFolderCopies(world.engine, { site: site(src, 2), path: '/feed-y' }, destinations.map(id => ({ site: site(world.set.get(id), 4), path: '/feed-y' }))),
+    ];
+    const report = await FolderJob.fromPlans(world.engine, plans, { parallel: 2 }).run();
+    assert.strictEqual(report.state, 'done', JSON.stringify(report.failures, null, 1));
+    for (const id of destinations) {
+      assert.deepStrictEqual(assertSameTree(diskTree(world.set.get(id), '/feed-x'), x), [], `${id} /feed-x`);
+      assert.deepStrictEqual(assertSameTree(diskTree(world.set.get(id), '/feed-y'), y), [], `${id} /feed-y`);
+    }
   });
 });

@@ -1,14 +1,14 @@
 /**
  * npm run test:vsix   (after npm run package)
  *
- * Checks that the .vsix holds the bundle only (no sources, tests or source maps), then installs it into
+ * Checks that the .vsix holds only what runs (no sources, tests or source maps), then installs it into
  * code-server with --install-extension and runs installed.spec.js in its extension host: the installed
  * copy, not this checkout, activates and registers its commands.
  */
 import * as assert from 'assert';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { join, posix } from 'path';
 import { inflateRawSync } from 'zlib';
 import { runInCodeServer } from '../../vscode/runner';
 
@@ -37,12 +37,38 @@ export function readZip(file: string): Map<string, Buffer> {
   return entries;
 }
 
+/**
+ * The files under media/ the extension uses: every `media/...` string in package.json (icons, walkthrough
+ * media), and the images the walkthrough's markdown files show (relative links).
+ */
+export function manifestMedia(repo: string): string[] {
+  const media = new Set<string>();
+  const collect = (v: unknown): void => {
+    if (typeof v === 'string' && v.startsWith('media/')) media.add(v);
+    else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+  };
+  collect(JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')));
+  for (const file of [...media].filter(f => f.endsWith('.md'))) {
+    const dir = posix.dirname(file);
+    for (const [, link] of readFileSync(join(repo, file), 'utf8').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)) {
+      if (!/^[a-z]+:/.test(link!)) media.add(posix.normalize(posix.join(dir, link!)));
+    }
+  }
+  return [...media].sort();
+}
+
 async function main(): Promise<number> {
   const repo = join(__dirname, '..', '..', '..', '..');
   const vsix = join(repo, 'dist', 'fxp-vscode.vsix');
   const entries = readZip(vsix);
   const names = [...entries.keys()].filter(n => n.startsWith('extension/')).sort();
-  assert.deepStrictEqual(names, ['extension/dist/extension.js', 'extension/media/fxp.svg', 'extension/package.json', 'extension/readme.md']);
+  // Only what runs: the bundle, the manifest, README, LICENSE, CHANGELOG, and the media package.json uses
+  // (icons, walkthrough). No sources, tests, maps, CLI, node_modules or README screenshots.
+  const expected = ['dist/extension.js', 'package.json', 'readme.md', 'LICENSE.txt', 'changelog.md', ...manifestMedia(repo)]
+    .map(n => `extension/${n}`).sort();
+  assert.deepStrictEqual(names, expected);
+  const readme = entries.get('extension/readme.md')!.toString('utf8');
+  for (const [, link] of readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)) assert.match(link!, /^https:\/\//, 'README images point to the repository');
   const bundle = entries.get('extension/dist/extension.js')!.toString('utf8');
   assert.doesNotMatch(bundle, /sourceMappingURL/, 'no source map reference in the bundle');
   assert.match(bundle, /require\("vscode"\)/, 'vscode stays external');
