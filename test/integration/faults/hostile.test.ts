@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { spawn } from 'child_process';
+import { runCli } from '../cli';
 import { join } from 'path';
 import { FxpError, joinPath, type PassiveAddressPolicy } from '../../../src/fxp';
 import { scanTree } from '../../../src/fxp/folder/tree';
@@ -8,8 +8,6 @@ import { assertFailure } from '../../faults/assertions';
 import { record } from '../../faults/figures';
 import { startHostile, type HostileServer } from '../../faults/hostileServer';
 import { COMMAND_TIMEOUT_MS, data, makeEngine, measure, passwordsOf, secret, settle, startNode, type Node } from '../../faults/world';
-
-const CLI = join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js');
 
 /** A malicious passive server: PASV replies pointing elsewhere, ports below 1024. */
 describe('hostile: PASV/EPSV replies pointing at a third host or a privileged port', function () {
@@ -331,14 +329,7 @@ describe('hostile: listings with "/", "..", CR/LF, NUL, escapes, leading "-", lo
   });
 
   it('fxp ls never writes a server\'s control characters to the terminal', async () => {
-    const out = await new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
-      const child = spawn(process.execPath, [CLI, 'ls', `ftp://u@127.0.0.236:${h.port}/dir`], { env: { ...process.env, FXP_PASSWORD: password }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', c => { stdout += c; });
-      child.stderr.on('data', c => { stderr += c; });
-      child.on('close', code => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    const out = await runCli(['ls', `ftp://u@127.0.0.236:${h.port}/dir`], { FXP_PASSWORD: password });
     record.text(out.stdout);
     record.text(out.stderr);
     assert.strictEqual(out.code, 0, out.stderr);

@@ -1,27 +1,16 @@
 import * as assert from 'assert';
-import { spawn } from 'child_process';
-import { join } from 'path';
+import { runCli, type CliRun } from '../cli';
 import { parseSiteUrl } from '../../../src/cli/url';
 import { FxpError, makeSite, type Site } from '../../../src/fxp';
 import { record } from '../../faults/figures';
 import { data, makeEngine, measure, passwordsOf, startNode, type Node } from '../../faults/world';
 import { makeDir, putFile, readDisk, siteFor, useServers } from '../fixtures';
 
-const CLI = join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js');
-
-function fxp(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise(resolve => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, FXP_PASSWORD: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', c => { stdout += c; });
-    child.stderr.on('data', c => { stderr += c; });
-    child.on('close', code => {
-      record.text(stdout);
-      record.text(stderr);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+async function fxp(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const run = await runCli(args, { FXP_PASSWORD: '', ...env });
+  record.text(run.stdout);
+  record.text(run.stderr);
+  return run;
 }
 
 function invalid(fn: () => unknown, field: RegExp): FxpError {

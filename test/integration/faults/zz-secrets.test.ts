@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { spawn } from 'child_process';
+import { runCli, type CliRun } from '../cli';
 import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import { join } from 'path';
 import { FxpError } from '../../../src/fxp';
@@ -7,21 +7,11 @@ import { FolderJob, planFolderCopy } from '../../../src/fxp/folder';
 import { collected, record } from '../../faults/figures';
 import { data, makeEngine, measure, passwordsOf, startNode, tempDir, type Node } from '../../faults/world';
 
-const CLI = join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js');
-
-function fxp(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise(resolve => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', c => { stdout += c; });
-    child.stderr.on('data', c => { stderr += c; });
-    child.on('close', code => {
-      record.text(stdout);
-      record.text(stderr);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+async function fxp(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const run = await runCli(args, { ...env });
+  record.text(run.stdout);
+  record.text(run.stderr);
+  return run;
 }
 
 function* walk(path: string): Generator<string> {
@@ -41,7 +31,7 @@ describe('secrets: no test password in any log line, error message, CLI output o
   let a: Node;
   let b: Node;
   let stateDir = '';
-  const cli: { code: number; stdout: string; stderr: string }[] = [];
+  const cli: CliRun[] = [];
 
   before(async () => {
     a = await startNode('secret-a', '127.0.0.244');

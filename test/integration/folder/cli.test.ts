@@ -4,31 +4,11 @@ import { randomBytes } from 'crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { CLI, runCli } from '../cli';
 import { useServers } from '../fixtures';
 import { assertSameTree, diskSnapshot, diskTree, inproc, smallFiles, writeTree, type DiskServer, type Files } from './helpers';
 
-const CLI = join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js');
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The built CLI as a user runs it; passwords through the environment, never in the URL. */
-function fxp(args: string[], env: Record<string, string>, onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    onStart?.(child);
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+const fxp = runCli;
 
 /** Sends `signal` to the CLI once `file` on a destination's disk has more than `bytes`: a transfer in flight. */
 function signalWhenLarger(file: string, bytes: number, signal: NodeJS.Signals): (child: ReturnType<typeof spawn>) => void {

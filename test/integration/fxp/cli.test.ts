@@ -1,20 +1,8 @@
 import * as assert from 'assert';
-import { spawn } from 'child_process';
-import { join } from 'path';
+import { runCli } from '../cli';
 import { putFile, random, readDisk, useServers } from '../fixtures';
 
-const CLI = join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js');
-
-function fxp(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise(resolve => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', d => { stdout += d; });
-    child.stderr.on('data', d => { stderr += d; });
-    child.on('close', code => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const fxp = runCli;
 
 describe('the fxp command-line tool', function () {
   this.timeout(60_000);
