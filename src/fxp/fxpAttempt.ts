@@ -54,8 +54,6 @@ export interface AttemptOutcome {
   error?: FxpError;
   /** Sides that stayed silent and were disconnected: their connections are gone. */
   destroyed: FtpConnection[];
-  /** Whether the destination may now hold a new or altered file. */
-  destinationTouched: boolean;
   addressReason?: string;
 }
 
@@ -69,7 +67,7 @@ export async function fxpAttempt(
   orientation: Orientation, opts: AttemptOptions,
 ): Promise<AttemptOutcome> {
   const sides: Sides = orientation === 'dst-passive' ? { passive: dst, active: src } : { passive: src, active: dst };
-  const outcome: AttemptOutcome = { ok: false, orientation, exchange: [], destroyed: [], destinationTouched: false };
+  const outcome: AttemptOutcome = { ok: false, orientation, exchange: [], destroyed: [] };
   const record = (conn: FtpConnection, command: string, reply: Reply) =>
     outcome.exchange.push({ site: conn.site.name, command, code: reply.code, text: reply.text });
   const fail = (error: FxpError): AttemptOutcome => ({ ...outcome, ok: false, error });
@@ -238,7 +236,6 @@ async function runTransfers(
   opts: AttemptOptions, outcome: AttemptOutcome, record: (c: FtpConnection, cmd: string, r: Reply) => void,
 ): Promise<AttemptOutcome> {
   const store = track(dst, dstCommand, reply => record(dst, dstCommand, reply));
-  outcome.destinationTouched = true;
 
   let cancelled = opts.signal?.aborted ?? false;
   let markCancelled: () => void = () => undefined;

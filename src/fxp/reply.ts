@@ -47,11 +47,6 @@ export class ReplyFramer {
     return out;
   }
 
-  /** True while a reply has started but not finished. */
-  get pending(): boolean {
-    return this.block !== undefined || this.partialLine.length > 0;
-  }
-
   private acceptLine(line: string): Reply | undefined {
     if (this.block) {
       this.block.push(line);
@@ -73,8 +68,4 @@ export class ReplyFramer {
   }
 }
 
-export const isPreliminary = (code: number): boolean => code >= 100 && code < 200;
 export const isCompletion = (code: number): boolean => code >= 200 && code < 300;
-export const isIntermediate = (code: number): boolean => code >= 300 && code < 400;
-export const isTransient = (code: number): boolean => code >= 400 && code < 500;
-export const isPermanent = (code: number): boolean => code >= 500 && code < 600;
