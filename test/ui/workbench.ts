@@ -39,13 +39,27 @@ export async function answerQuickInput(page: Page, title: RegExp, text: string):
   throw new Error(`the quick input "${title.source}" did not accept "${text.length} characters"`);
 }
 
-/** Picks a row of an open quick pick by its text. */
+/**
+ * Picks a row of an open quick pick by its text. Waits until that row is the focused one and the input still holds the
+ * text: a quick pick that re-lists after the previous pick (Transfer…) resets its input when its new items arrive, and
+ * Enter before that would accept whatever row is first.
+ */
 export async function pick(page: Page, text: string): Promise<void> {
   const widget = page.locator('.quick-input-widget');
   const input = widget.locator('.quick-input-box input');
   await input.waitFor({ state: 'visible', timeout: 30_000 });
-  await input.fill(text);
-  await widget.locator('.monaco-list-row', { hasText: text }).first().waitFor({ state: 'visible' });
+  const focused = widget.locator('.monaco-list-row.focused', { hasText: text }).first();
+  const until = Date.now() + 30_000;
+  for (;;) {
+    if ((await input.inputValue()) !== text) await input.fill(text);
+    try {
+      await focused.waitFor({ state: 'visible', timeout: 1_000 });
+      if ((await input.inputValue()) === text) break;
+    } catch {
+      // the items are still loading, or the input was reset after the previous pick: type again
+    }
+    if (Date.now() > until) throw new Error(`quick pick: no focused row "${text}" within 30 s`);
+  }
   await page.keyboard.press('Enter');
 }
 
