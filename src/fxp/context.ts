@@ -21,6 +21,8 @@ export class FramedContext extends FTPContext {
   private creatingControl = false;
   /** Replies that arrived while no command was waiting. */
   unsolicited: Reply[] = [];
+  /** Sees each reply before any command does; true = consumed (a STAT answered during a transfer, see statProgress). */
+  interceptReply: ((reply: Reply) => boolean) | undefined;
 
   constructor(
     timeout: number,
@@ -85,6 +87,7 @@ export class FramedContext extends FTPContext {
       // A server may echo the password back (530 ... for "secret"): mask it before anything keeps the text.
       const reply = { code: framed.code, text: maskSecrets(framed.text, this.secrets) };
       this.logger('debug', `${this.siteName} < ${reply.text.replace(/\n/g, '\n    ')}`);
+      if (this.interceptReply?.(reply)) continue;
       if (!this._task) {
         // A reply nobody asked for (a passive server refusing a foreign connection says so at once): keep a few.
         this.unsolicited.push(reply);

@@ -4,7 +4,7 @@ import { parseSizeReply } from './parse';
 import { isFileProblem, isFxpRefusal, requiresSessionReuse } from './diagnose';
 import { describeChannel, planAttempts, type DataChannel, type DataProtection, type SideTls } from './tlsPlan';
 import { cancelledError, FxpError, isFxpError } from './errors';
-import { fxpAttempt, type ExchangedReply, type Orientation, type TransferWatch } from './fxpAttempt';
+import { fxpAttempt, type ExchangedReply, type Orientation, type ProgressSource, type TransferWatch } from './fxpAttempt';
 import type { SitePool } from './pool';
 import { relayCopy } from './relay';
 import type { Logger } from './transcript';
@@ -23,7 +23,8 @@ export interface CopyOptions {
    * Not called when relay was asked for explicitly.
    */
   confirmRelay?: (reason: FxpError) => Promise<boolean>;
-  onBytes?: (bytes: number) => void;
+  /** Bytes copied so far; during FXP `via` says where the figure came from (STAT answers or SIZE polling). */
+  onBytes?: (bytes: number, via?: ProgressSource) => void;
   /** Try only this orientation (tests, diagnosis); default: destination passive, then source passive. */
   orientation?: Orientation;
   /** The site pair's data protection policy (default preferred). */
@@ -135,6 +136,7 @@ export async function copyFile(
       const outcome = await fxpAttempt(src.conn, dst.conn, srcPath, dstPath, orientation, {
         logger, signal: opts.signal, restartAt, append: opts.append ?? false, ...timeouts, channel,
         watch: { ...watch.watch, firstByteMs: channel.kind === 'tls' ? timeouts.tlsHandshakeTimeoutMs : undefined },
+        stat: { source: srcPool.midTransferStat, destination: dstPool.midTransferStat },
       });
       const record: AttemptRecord = {
         mode: 'fxp', orientation, channel: describeChannel(channel), ok: outcome.ok, exchange: outcome.exchange, addressReason: outcome.addressReason,

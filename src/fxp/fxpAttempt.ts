@@ -4,6 +4,7 @@ import { activeRefusal, dataConnectionFailure, looksLikePassiveRefusal, looksLik
 import { FxpError, cancelledError } from './errors';
 import { formatEprt, formatPort, parseEpsv, parsePasv, type HostPort } from './parse';
 import { isCompletion, type Reply } from './reply';
+import { MidTransferStatProbe, type MidTransferStatMemory } from './statProgress';
 import type { Logger } from './transcript';
 import type { DataChannel } from './tlsPlan';
 
@@ -34,7 +35,12 @@ export interface AttemptOptions {
   watch?: TransferWatch;
   /** Data connection protection for this attempt (default: clear, or whatever PROT the connections have). */
   channel?: DataChannel;
+  /** What each site did with STAT during transfers (kept by its pool); absent: never send STAT. */
+  stat?: { source: MidTransferStatMemory; destination: MidTransferStatMemory };
 }
+
+/** Where a progress figure came from: a STAT answer during the transfer, or SIZE of the destination file. */
+export type ProgressSource = 'stat' | 'size';
 
 export interface TransferWatch {
   size: () => Promise<number | undefined>;
@@ -43,7 +49,7 @@ export interface TransferWatch {
   stallMs: number;
   /** Before the first byte (a TLS handshake between the servers): a shorter bound. */
   firstByteMs?: number;
-  onBytes?: (bytes: number) => void;
+  onBytes?: (bytes: number, via: ProgressSource) => void;
 }
 
 export interface AttemptOutcome {
@@ -236,6 +242,7 @@ async function runTransfers(
   opts: AttemptOptions, outcome: AttemptOutcome, record: (c: FtpConnection, cmd: string, r: Reply) => void,
 ): Promise<AttemptOutcome> {
   const store = track(dst, dstCommand, reply => record(dst, dstCommand, reply));
+  let probes: { probe: MidTransferStatProbe; pending: Pending }[] = [];
 
   let cancelled = opts.signal?.aborted ?? false;
   let markCancelled: () => void = () => undefined;
@@ -274,9 +281,12 @@ async function runTransfers(
     const transfers = retrieve ? [store, retrieve] : [store];
     let stalled = false;
     const passiveT = sides.passive === dst ? store : retrieve;
-    const watching = opts.watch && retrieve && passiveT ? watchProgress(opts.watch, transfers, passiveT, () => { stalled = true; }) : undefined;
+    probes = retrieve && opts.watch ? startStatProbes(store, retrieve, opts, opts.watch.intervalMs) : [];
+    const statFigure = () => freshStatFigure(probes, opts.watch?.intervalMs ?? 1_000);
+    const watching = opts.watch && retrieve && passiveT ? watchProgress(opts.watch, transfers, passiveT, () => { stalled = true; }, statFigure) : undefined;
     const abortedSides = await settleWithSkew(transfers, opts, () => cancelled || stalled, watching ? Promise.race([cancel, watching.stalled]) : cancel);
     watching?.stop();
+    for (const p of probes) p.probe.stop();
     if (stalled && passiveT) {
       const passiveStarted = passiveT.hasStarted;
       await abortBoth(transfers, opts, outcome);
@@ -296,6 +306,7 @@ async function runTransfers(
       await abortBoth(transfers, opts, outcome);
       return { ...outcome, error: cancelledError() };
     }
+    await drainStat(probes, transfers, abortedSides, outcome, opts.abortGraceMs);
     for (const t of transfers) {
       if (t.final !== undefined && !(t.final instanceof Error)) record(t.conn, t.command, t.final);
       if (abortedSides.includes(t)) {
@@ -320,12 +331,64 @@ async function runTransfers(
     }
     return result;
   } finally {
+    for (const p of probes) p.probe.detach();
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }
 
+/** STAT during the transfer on each plain control connection whose site may answer it (see statProgress). */
+function startStatProbes(store: Pending, retrieve: Pending, opts: AttemptOptions, intervalMs: number): { probe: MidTransferStatProbe; pending: Pending }[] {
+  if (!opts.stat) return [];
+  const sides = [
+    { pending: store, verb: 'STOR' as const, memory: opts.stat.destination },
+    { pending: retrieve, verb: 'RETR' as const, memory: opts.stat.source },
+  ];
+  return sides
+    .filter(s => MidTransferStatProbe.eligible(s.pending.conn, s.verb, s.memory))
+    .map(s => ({
+      pending: s.pending,
+      probe: new MidTransferStatProbe({
+        conn: s.pending.conn, verb: s.verb, memory: s.memory, intervalMs, restartAt: opts.restartAt, logger: opts.logger,
+        started: () => s.pending.hasStarted && s.pending.final === undefined,
+      }),
+    }));
+}
+
+/** The freshest figure from a STAT answer: the destination's (what has landed) before the source's (what was sent). */
+function freshStatFigure(probes: { probe: MidTransferStatProbe }[], intervalMs: number): number | undefined {
+  const maxAge = intervalMs * 2.5;
+  for (const { probe } of probes) {
+    if (probe.figure && Date.now() - probe.figure.at <= maxAge) return probe.figure.bytes;
+  }
+  return undefined;
+}
+
+/**
+ * A STAT still unanswered when the transfer finished is answered after its final reply: wait for that answer on
+ * every connection that stays in use, so it is never read as the reply to the next command. A server that does not
+ * answer in time loses its connection.
+ */
+async function drainStat(
+  probes: { probe: MidTransferStatProbe; pending: Pending }[], transfers: Pending[], abortedSides: Pending[], outcome: AttemptOutcome, graceMs: number,
+): Promise<void> {
+  await Promise.all(probes.map(async ({ probe, pending }) => {
+    const reusable = transfers.includes(pending) && !abortedSides.includes(pending)
+      && pending.final !== undefined && !(pending.final instanceof Error) && isCompletion(pending.final.code);
+    if (!reusable) {
+      probe.detach();
+      return;
+    }
+    if (!(await probe.drain(graceMs))) {
+      pending.conn.destroy(`no answer to STAT within ${graceMs / 1000} s after the transfer`);
+      outcome.destroyed.push(pending.conn);
+    }
+  }));
+}
+
 /** Polls the destination size until every transfer has a final reply; resolves `stalled` when growth stops. */
-function watchProgress(watch: TransferWatch, transfers: Pending[], passive: Pending, onStall: () => void): { stalled: Promise<void>; stop: () => void } {
+function watchProgress(
+  watch: TransferWatch, transfers: Pending[], passive: Pending, onStall: () => void, statFigure: () => number | undefined,
+): { stalled: Promise<void>; stop: () => void } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let last: number | undefined;
@@ -334,12 +397,14 @@ function watchProgress(watch: TransferWatch, transfers: Pending[], passive: Pend
   const stalled = new Promise<void>(resolve => { fireStall = resolve; });
   const tick = async () => {
     if (stopped || transfers.every(t => t.final !== undefined)) return;
-    const size = await watch.size().catch(() => undefined);
+    // STAT answered on a transfer's own control connection costs nothing; SIZE needs a connection of its own.
+    const fromStat = statFigure();
+    const size = fromStat ?? await watch.size().catch(() => undefined);
     if (stopped) return;
     if (size !== undefined && size !== last) {
       last = size;
       lastChange = Date.now();
-      watch.onBytes?.(size);
+      watch.onBytes?.(size, fromStat !== undefined ? 'stat' : 'size');
     }
     // Once one side has finished, the skew timeout is in charge, not the stall watch. Without a size to watch
     // (no spare connection, or a server that hides files being uploaded) only a passive side that never

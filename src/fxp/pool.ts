@@ -1,6 +1,7 @@
 import { FtpConnection } from './connection';
 import { cancelledError, FxpError } from './errors';
 import type { Site } from './site';
+import { MidTransferStatMemory } from './statProgress';
 
 export type ConnectionKind = 'browse' | 'transfer';
 
@@ -24,6 +25,8 @@ export class SitePool {
   private waiters: Waiter[] = [];
   private closed = false;
   limit: number;
+  /** Whether this site answers STAT during its transfers, learned by the first copies. */
+  readonly midTransferStat = new MidTransferStatMemory();
 
   constructor(
     readonly site: Site,

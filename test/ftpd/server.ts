@@ -55,6 +55,12 @@ export interface FaultHooks {
   breakDataAt?: number;
   /** Throttle data transfers (both directions) to about this many bytes per second. */
   rateBytesPerSec?: number;
+  /**
+   * Bare STAT while a transfer runs. 'answer' (default): `213 Status: RETR in progress, N bytes transferred.` at once;
+   * 'queue': answered only after the transfer's final reply, as idle STAT (vsftpd); 'refuse': `500 Unknown command`
+   * at once (pure-ftpd); 'ignore': never answered; `{ reply }`: this raw text at once.
+   */
+  statDuringTransfer?: 'answer' | 'queue' | 'refuse' | 'ignore' | { reply: string };
 }
 
 export interface FtpdTlsOptions {
@@ -505,7 +511,7 @@ class Session {
   private onLine(line: string): void {
     if (this.quitting) return;
     const { cmd, arg } = splitCmd(line);
-    if (this.transfer && isUrgent(cmd, arg)) {
+    if (this.transfer && this.isUrgent(cmd, arg)) {
       this.log(`> ${line}`);
       this.urgent(cmd);
       return;
@@ -532,7 +538,7 @@ class Session {
         if (this.transfer) {
           if ('line' in item) {
             const { cmd, arg } = splitCmd(item.line);
-            if (isUrgent(cmd, arg)) {
+            if (this.isUrgent(cmd, arg)) {
               this.queue.shift();
               this.log(`> ${item.line}`);
               this.urgent(cmd);
@@ -1582,8 +1588,17 @@ class Session {
       this.log('ABOR: aborting transfer');
       t.abort('ABOR');
     } else {
-      this.send(`213 Status: ${t.cmd} in progress, ${t.bytes} bytes transferred.`);
+      const mode = this.faults.statDuringTransfer ?? 'answer';
+      if (mode === 'refuse') this.send('500 Unknown command');
+      else if (mode === 'ignore') this.log('(fault) STAT during the transfer left unanswered');
+      else if (typeof mode === 'object') this.send(mode.reply);
+      else this.send(`213 Status: ${t.cmd} in progress, ${t.bytes} bytes transferred.`);
     }
+  }
+
+  /** Commands handled at once while a transfer runs (STAT only when not queued like vsftpd does). */
+  private isUrgent(cmd: string, arg: string): boolean {
+    return cmd === 'ABOR' || (cmd === 'STAT' && arg.trim() === '' && this.faults.statDuringTransfer !== 'queue');
   }
 
   private cmdAborIdle(): void {
@@ -1632,10 +1647,6 @@ function splitCmd(line: string): { cmd: string; arg: string } {
   const i = line.indexOf(' ');
   if (i < 0) return { cmd: line.toUpperCase(), arg: '' };
   return { cmd: line.slice(0, i).toUpperCase(), arg: line.slice(i + 1) };
-}
-
-function isUrgent(cmd: string, arg: string): boolean {
-  return cmd === 'ABOR' || (cmd === 'STAT' && arg.trim() === '');
 }
 
 function isNetError(e: unknown): boolean {
