@@ -24,7 +24,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = new Log();
   const prompts = new Prompts();
   const settings = new Settings(log);
-  const passwords = new Passwords(context.secrets, log);
+  const passwords = new Passwords(context.secrets, log, prompts);
   const certificates = new CertificateTrust(context.globalState, prompts, log);
   const engine = new ExtensionEngine({ logger: log.engine, password: site => passwords.get(site) }, certificates);
   const state = new PairState(settings, engine);
@@ -37,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const protection = new ProtectionStatus(state, engine, prompts, log, settings.onDidChange);
   const services: Services = {
     log, settings, passwords, engine, state, jobs, runner, prompts, certificates, journals, comparison, protection,
-    trees: views.trees, views: views.views, lastSide: views.lastSide,
+    trees: views.trees, views: views.views, dragAndDrop: views.dragAndDrop, lastSide: views.lastSide,
   };
   context.subscriptions.push(
     log, settings, certificates, state, comparison, jobs, protection, ...views.disposables, ...registerCommands(services),

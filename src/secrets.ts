@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { cancelledError, credentialKey, isFxpError, type Site } from './fxp';
 import { SECRET_PREFIX } from './constants';
 import type { Log } from './log';
+import type { Prompts } from './prompts';
 
 type CredentialSite = Pick<Site, 'name' | 'user' | 'host' | 'port' | 'security'>;
 
@@ -23,7 +24,8 @@ export class Passwords {
   /** Keys whose stored password was refused by the server: ask again instead of reusing it. */
   private readonly refused = new Set<string>();
 
-  constructor(private readonly secrets: vscode.SecretStorage, private readonly log: Log) {}
+  /** `prompts`: where the password and the remember question are asked (the tests answer there); else VS Code's own boxes. */
+  constructor(private readonly secrets: vscode.SecretStorage, private readonly log: Log, private readonly prompts?: Prompts) {}
 
   /** The engine's password callback. Concurrent connects to one site share one prompt. */
   get(site: CredentialSite): Promise<string> {
@@ -47,18 +49,22 @@ export class Passwords {
       }
     }
     const again = this.refused.has(key);
-    const password = await vscode.window.showInputBox({
+    const box: vscode.InputBoxOptions = {
       title: `FXP: password for ${site.name}`,
       prompt: `${again ? 'The server refused the last password. ' : ''}Password for ${credentialKey(site)}`,
       password: true,
       ignoreFocusOut: true,
-    });
+    };
+    const password = this.prompts ? await this.prompts.input(box) : await vscode.window.showInputBox(box);
     if (password === undefined) throw cancelledError(site.name);
-    const choice = await vscode.window.showQuickPick([REMEMBER, SESSION_ONLY], {
+    const question: vscode.QuickPickOptions = {
       title: `FXP: remember the password for ${site.name}?`,
       placeHolder: 'Passwords are never written to settings files.',
       ignoreFocusOut: true,
-    });
+    };
+    const choice = this.prompts
+      ? (await this.prompts.pick([REMEMBER, SESSION_ONLY].map(label => ({ label })), question))?.label
+      : await vscode.window.showQuickPick([REMEMBER, SESSION_ONLY], question);
     this.refused.delete(key);
     if (choice === REMEMBER) await this.store(site, password);
     else this.remember(key, password);

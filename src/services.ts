@@ -12,6 +12,7 @@ import type { Prompts } from './prompts';
 import type { ProtectionStatus } from './protectionStatus';
 import type { Passwords } from './secrets';
 import type { Settings } from './settings';
+import type { SiteDragAndDrop } from './tree/dragAndDrop';
 import type { SiteNode } from './tree/nodes';
 import type { SiteTreeProvider } from './tree/siteTree';
 
@@ -32,6 +33,8 @@ export interface Services {
   protection: ProtectionStatus;
   trees: Record<Side, SiteTreeProvider>;
   views: Record<Side, vscode.TreeView<SiteNode>>;
+  /** The controller both views drop through (tests call it as VS Code does). */
+  dragAndDrop: SiteDragAndDrop;
   jobs: Jobs;
   runner: CommandRunner;
   /** The view the user last selected something in. */

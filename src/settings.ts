@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { CONFIG_SECTION, CONTEXT_KEYS, SETTINGS } from './constants';
 import type { Log } from './log';
 import {
-  mergeByName, parsePairs, parseSites, upsertByName,
+  insertAfterName, mergeByName, parsePairs, parseSites, renameSiteInPairs, upsertByName,
   type PairConfig, type PairEntry, type SettingOrigin, type SiteConfig, type SiteEntry,
 } from './siteConfig';
 
@@ -137,12 +137,33 @@ export class Settings implements vscode.Disposable {
     await this.write(SETTINGS.sitePairs, origin, name, pair);
   }
 
+  /**
+   * Renames a site and every pair naming it, in every scope, keeping each entry as written. The new entry
+   * is added before the old one goes, so no pair ever names a missing site (which would drop the pair).
+   */
+  async renameSite(origin: SettingOrigin, original: string, config: SiteConfig): Promise<void> {
+    await this.update(SETTINGS.sites, origin, list => insertAfterName(list, original, config));
+    for (const scope of Object.keys(TARGETS) as SettingOrigin[]) {
+      const pairs = this.raw(SETTINGS.sitePairs, scope);
+      const renamed = renameSiteInPairs(pairs, original, config.name);
+      if (renamed) await this.update(SETTINGS.sitePairs, scope, () => renamed);
+    }
+    await this.writeSite(origin, original, undefined);
+  }
+
   private async write(key: string, origin: SettingOrigin, name: string, entry: { name: string } | undefined): Promise<void> {
-    const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
-    const inspected = config.inspect<unknown[]>(key);
+    await this.update(key, origin, list => upsertByName(list, name, entry));
+  }
+
+  private raw(key: string, origin: SettingOrigin): unknown[] {
+    const inspected = vscode.workspace.getConfiguration(CONFIG_SECTION).inspect<unknown[]>(key);
     const current = origin === 'user' ? inspected?.globalValue : origin === 'workspace' ? inspected?.workspaceValue : inspected?.workspaceFolderValue;
-    const next = upsertByName(Array.isArray(current) ? current : [], name, entry);
-    await config.update(key, next, TARGETS[origin]);
+    return Array.isArray(current) ? current : [];
+  }
+
+  private async update(key: string, origin: SettingOrigin, change: (list: unknown[]) => unknown[]): Promise<void> {
+    const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
+    await config.update(key, change(this.raw(key, origin)), TARGETS[origin]);
     this.reload();
   }
 

@@ -280,6 +280,25 @@ export function upsertByName<T extends { name: string }>(list: readonly unknown[
   return out;
 }
 
+/** Puts `entry` right after the entry named `after` in a raw settings list (appends when there is none). */
+export function insertAfterName<T extends { name: string }>(list: readonly unknown[] | undefined, after: string, entry: T): unknown[] {
+  const out = [...(list ?? [])];
+  const index = out.findIndex(item => isRecord(item) && item.name === after);
+  out.splice(index >= 0 ? index + 1 : out.length, 0, entry);
+  return out;
+}
+
+/** A raw `fxp.sitePairs` list with every siteA/siteB naming `from` renamed to `to`; undefined when none does. */
+export function renameSiteInPairs(list: readonly unknown[] | undefined, from: string, to: string): unknown[] | undefined {
+  let changed = false;
+  const out = (list ?? []).map(item => {
+    if (!isRecord(item) || (item.siteA !== from && item.siteB !== from)) return item;
+    changed = true;
+    return { ...item, ...(item.siteA === from ? { siteA: to } : {}), ...(item.siteB === from ? { siteB: to } : {}) };
+  });
+  return changed ? out : undefined;
+}
+
 export function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

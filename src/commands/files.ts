@@ -1,5 +1,4 @@
 /** New Folder…, Rename…, Delete… on the remote sites. */
-import * as vscode from 'vscode';
 import { baseName, isUnsafeName, joinPath, parentPath } from '../fxp';
 import type { Services } from '../services';
 import { required, targetEntries, targetFolder } from './pick';
@@ -13,7 +12,7 @@ function validateName(value: string): string | undefined {
 
 export async function newFolder(s: Services, arg: unknown): Promise<string> {
   const { side, state, folder } = await targetFolder(s, arg, 'New folder in which view?');
-  const name = required(await vscode.window.showInputBox({
+  const name = required(await s.prompts.input({
     title: `FXP: New Folder on ${state.site.name}`, prompt: `In ${folder}`, validateInput: validateName, ignoreFocusOut: true,
   })).trim();
   const path = joinPath(folder, name);
@@ -27,7 +26,7 @@ export async function rename(s: Services, arg: unknown): Promise<void> {
   if (!node) throw new Error('Select a file or folder in Site A or Site B first.');
   const state = s.state.require(node.side);
   const old = baseName(node.path);
-  const name = required(await vscode.window.showInputBox({
+  const name = required(await s.prompts.input({
     title: `FXP: Rename on ${state.site.name}`, prompt: node.path, value: old,
     valueSelection: [0, old.includes('.') && node.entry.kind !== 'dir' ? old.lastIndexOf('.') : old.length],
     validateInput: validateName, ignoreFocusOut: true,
@@ -46,7 +45,7 @@ export async function deleteEntries(s: Services, arg: unknown, args: unknown): P
   const mine = nodes.filter(n => n.side === first.side);
   const names = mine.map(n => `${n.path}${n.entry.kind === 'dir' ? '/ (and everything in it)' : ''}`);
   const remove = 'Delete';
-  const choice = await vscode.window.showWarningMessage(
+  const choice = await s.prompts.message('warning',
     mine.length === 1 ? `Delete ${names[0]} from ${state.site.name}?` : `Delete ${mine.length} items from ${state.site.name}?`,
     { modal: true, detail: `${mine.length > 1 ? `${names.join('\n')}\n\n` : ''}This deletes on the server and cannot be undone.` },
     remove,

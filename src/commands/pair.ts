@@ -5,7 +5,7 @@ import { doctor, parentPath, type DoctorReport, type Site } from '../fxp';
 import { sideLabel } from '../pairState';
 import { NO_MUTUAL_AUTHENTICATION, type ProtectionSummary } from '../protection';
 import type { Services } from '../services';
-import { isEntryNode } from '../tree/nodes';
+import { isEntryNode, isMessageNode } from '../tree/nodes';
 import { isSide, pickSide, pickSite, required } from './pick';
 
 /** Logs in (asking for the password if needed), then shows the site in the view. */
@@ -27,7 +27,7 @@ export async function openSitePair(s: Services, arg: unknown): Promise<void> {
       ...s.settings.pairs.map(({ pair }) => ({ label: pair.name, description: `${pair.siteA} ⇄ ${pair.siteB}`, detail: pair.relay && pair.relay !== 'ask' ? `relay: ${pair.relay}` : undefined })),
       { label: choose, description: 'not saved; "Save Site Pair to Workspace…" keeps it' },
     ];
-    name = required(await vscode.window.showQuickPick(items, { title: 'FXP: Open Site Pair', placeHolder: 'Site pair (fxp.sitePairs)' })).label;
+    name = required(await s.prompts.pick(items, { title: 'FXP: Open Site Pair', placeHolder: 'Site pair (fxp.sitePairs)' })).label;
     if (name === choose) {
       const a = await pickSite(s, 'Site A (drag from here…)');
       const b = await pickSite(s, 'Site B (…to here, or the other way)');
@@ -91,6 +91,11 @@ export function swapSites(s: Services): void {
 export function refresh(s: Services, arg: unknown): void {
   if (isEntryNode(arg)) {
     s.trees[arg.side].refresh(arg.entry.kind === 'dir' ? arg.path : parentPath(arg.path));
+    return;
+  }
+  // The inline Refresh of a "Cannot list" row: that folder, in that view.
+  if (isMessageNode(arg)) {
+    s.trees[arg.side].refresh(arg.folder);
     return;
   }
   for (const side of isSide(arg) ? [arg] : (['A', 'B'] as const)) s.trees[side].refresh();

@@ -25,7 +25,7 @@ export async function pickSide(s: Services, placeHolder: string, only?: (side: S
     description: s.state.get(side) ? `${s.state.get(side)!.site.name} ${s.state.get(side)!.folder}` : 'no site open',
     side,
   }));
-  const picked = await vscode.window.showQuickPick(items, { placeHolder, title: 'FXP' });
+  const picked = await s.prompts.pick(items, { placeHolder, title: 'FXP' });
   return required(picked).side;
 }
 
@@ -33,11 +33,11 @@ export async function pickSite(s: Services, placeHolder: string): Promise<SiteEn
   const sites = s.settings.sites;
   if (sites.length === 0) {
     const add = 'Add Site…';
-    const choice = await vscode.window.showInformationMessage('No FXP sites yet. Add one first (it is saved in fxp.sites).', add);
+    const choice = await s.prompts.message('info', 'No FXP sites yet. Add one first (it is saved in fxp.sites).', {}, add);
     if (choice === add) await vscode.commands.executeCommand(COMMANDS.addSite);
     throw cancelledError(undefined);
   }
-  const picked = await vscode.window.showQuickPick(sites.map(entry => ({
+  const picked = await s.prompts.pick(sites.map(entry => ({
     label: entry.site.name,
     description: `${entry.site.security === 'none' ? 'ftp' : 'ftps'}://${entry.site.user}@${entry.site.host}:${entry.site.port}`,
     detail: `${entry.origin} settings · FXP policy ${entry.site.fxpPolicy}`,
@@ -78,7 +78,8 @@ export async function targetFolder(s: Services, arg: unknown, placeHolder: strin
     const state = s.state.require(arg.side);
     return { side: arg.side, state, folder: arg.entry.kind === 'dir' ? arg.path : parentPath(arg.path) };
   }
-  const selected = targetEntries(s)[0];
+  // A side named by the caller wins over a selection in the other view.
+  const selected = targetEntries(s).find(n => !isSide(arg) || n.side === arg);
   if (selected) return targetFolder(s, selected, placeHolder);
   const side = isSide(arg) ? arg : await pickSide(s, placeHolder, side => s.state.get(side) !== undefined);
   const state = s.state.require(side);

@@ -1,10 +1,13 @@
 /** Add Site…, Edit Site…, Remove Site, Forget Password. */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
+import { SIDES, type Side } from '../constants';
 import { credentialKey, isValidHost, SITE_DEFAULTS, type Site } from '../fxp';
 import { serverKey } from '../certificates';
+import { sideLabel } from '../pairState';
 import type { Services } from '../services';
-import { siteFromConfig, stripUndefined, type SiteConfig, type SiteEntry } from '../siteConfig';
-import { pickSite, required, siteFromArgs } from './pick';
+import { siteFromConfig, stripUndefined, type SiteConfig } from '../siteConfig';
+import { openSite } from './pair';
+import { isSide, pickSite, required, siteFromArgs } from './pick';
 
 const SECURITY_ITEMS: { label: string; value: Site['security']; detail: string }[] = [
   { label: 'none', value: 'none', detail: 'Plain FTP: the password and data travel unencrypted.' },
@@ -22,8 +25,8 @@ const FXP_ITEMS: { label: string; value: Site['fxpPolicy']; detail: string }[] =
   { label: 'relay-only', value: 'relay-only', detail: 'Always through this machine (for servers that never allow FXP).' },
 ];
 
-async function pickEnum<T extends string>(title: string, items: { label: string; value: T; detail: string }[], current?: T): Promise<T> {
-  const picked = await vscode.window.showQuickPick(items.map(i => ({ ...i, description: i.value === current ? 'current' : undefined })), { title, ignoreFocusOut: true });
+async function pickEnum<T extends string>(s: Services, title: string, items: { label: string; value: T; detail: string }[], current?: T): Promise<T> {
+  const picked = await s.prompts.pick(items.map(i => ({ ...i, description: i.value === current ? 'current' : undefined })), { title, ignoreFocusOut: true });
   return required(picked).value;
 }
 
@@ -36,31 +39,49 @@ function validateName(s: Services, original?: string) {
   };
 }
 
-function validatePort(value: string): string | undefined {
-  const port = Number(value);
-  return Number.isInteger(port) && port >= 1 && port <= 65535 ? undefined : 'A port is a whole number from 1 to 65535.';
+/** A host as typed, without the brackets an IPv6 address may come in. */
+function hostOf(value: string): string {
+  return value.trim().replace(/^\[(.*)\]$/, '$1');
 }
 
-async function input(title: string, options: vscode.InputBoxOptions): Promise<string> {
-  return required(await vscode.window.showInputBox({ title, ignoreFocusOut: true, ...options })).trim();
+function validateHost(value: string): string | undefined {
+  return isValidHost(hostOf(value)) ? undefined : 'Enter a host name or IP address, without ftp:// and without a port.';
 }
+
+function validatePort(value: string): string | undefined {
+  const port = Number(value.trim());
+  return value.trim() && Number.isInteger(port) && port >= 1 && port <= 65535 ? undefined : 'A port is a whole number from 1 to 65535.';
+}
+
+function validateUser(value: string): string | undefined {
+  if (!value.trim()) return 'A user name is needed (anonymous for public servers).';
+  return /[\r\n\0]/.test(value) ? 'A user name cannot contain line breaks.' : undefined;
+}
+
+async function input(s: Services, title: string, options: vscode.InputBoxOptions): Promise<string> {
+  return required(await s.prompts.input({ title, ignoreFocusOut: true, ...options })).trim();
+}
+
+const OPEN_IN: Record<Side, string> = { A: 'Open in Site A', B: 'Open in Site B' };
 
 export async function addSite(s: Services): Promise<string> {
   const title = 'FXP: Add Site';
-  const name = await input(title, { prompt: 'Name of the site (shown in the views and messages)', validateInput: validateName(s) });
-  const host = await input(title, {
-    prompt: 'Host name or IP address', placeHolder: 'ftp.example.com',
-    validateInput: v => isValidHost(v.trim()) ? undefined : 'Enter a host name or IP address, without ftp:// and without a port.',
-  });
-  const security = await pickEnum(`${title}: security`, SECURITY_ITEMS, 'none');
-  const port = Number(await input(title, { prompt: 'Port', value: security === 'implicit' ? '990' : String(SITE_DEFAULTS.port), validateInput: validatePort }));
-  const user = await input(title, { prompt: 'User name', value: SITE_DEFAULTS.user, validateInput: v => v.trim() ? undefined : 'A user name is needed (anonymous for public servers).' });
+  const name = await input(s, title, { prompt: 'Name of the site (shown in the views and messages)', validateInput: validateName(s) });
+  const host = hostOf(await input(s, title, { prompt: 'Host name or IP address', placeHolder: 'ftp.example.com', validateInput: validateHost }));
+  const security = await pickEnum(s, `${title}: security`, SECURITY_ITEMS, 'none');
+  const port = Number(await input(s, title, { prompt: 'Port', value: security === 'implicit' ? '990' : String(SITE_DEFAULTS.port), validateInput: validatePort }));
+  const user = await input(s, title, { prompt: 'User name', value: SITE_DEFAULTS.user, validateInput: validateUser });
   const config: SiteConfig = stripUndefined({ name, host, port, user, security });
   siteFromConfig(config);
   const origin = s.settings.defaultOrigin();
   await s.settings.writeSite(origin, name, config);
-  void vscode.window.showInformationMessage(
-    `Saved site "${name}" in ${origin} settings (fxp.sites). No password is stored there: FXP asks on first connect.`);
+  void s.prompts.message('info',
+    `Saved site "${name}" in ${origin} settings (fxp.sites). No password is stored there: FXP asks on first connect.`, {}, OPEN_IN.A, OPEN_IN.B,
+  ).then(choice => {
+    const side = SIDES.find(side => OPEN_IN[side] === choice);
+    const entry = s.settings.site(name);
+    if (side && entry) void s.runner.run(`open ${name} in ${sideLabel(side)}`, () => openSite(s, side, entry.site));
+  });
   return name;
 }
 
@@ -79,60 +100,85 @@ export async function editSite(s: Services, arg: unknown): Promise<void> {
       ...(['name', 'host', 'port', 'user', 'security', 'passiveAddress', 'fxpPolicy', 'connectionLimit'] as const)
         .map(field => ({ label: field, description: show(config[field]), field })),
     ];
-    const picked = required(await vscode.window.showQuickPick(items, { title, placeHolder: 'Pick a field to change, then Save', ignoreFocusOut: true }));
+    const picked = required(await s.prompts.pick(items, { title, placeHolder: 'Pick a field to change, then Save', ignoreFocusOut: true }));
     if (picked.action === 'save') break;
     const field = picked.field!;
     switch (field) {
-      case 'security': config.security = await pickEnum(title, SECURITY_ITEMS, config.security); break;
-      case 'passiveAddress': config.passiveAddress = await pickEnum(title, PASSIVE_ITEMS, config.passiveAddress); break;
-      case 'fxpPolicy': config.fxpPolicy = await pickEnum(title, FXP_ITEMS, config.fxpPolicy); break;
-      case 'port': config.port = Number(await input(title, { prompt: 'Port', value: show(config.port ?? SITE_DEFAULTS.port), validateInput: validatePort })); break;
+      case 'security': config.security = await pickEnum(s, title, SECURITY_ITEMS, config.security); break;
+      case 'passiveAddress': config.passiveAddress = await pickEnum(s, title, PASSIVE_ITEMS, config.passiveAddress); break;
+      case 'fxpPolicy': config.fxpPolicy = await pickEnum(s, title, FXP_ITEMS, config.fxpPolicy); break;
+      case 'port': config.port = Number(await input(s, title, { prompt: 'Port', value: show(config.port ?? SITE_DEFAULTS.port), validateInput: validatePort })); break;
       case 'connectionLimit':
-        config.connectionLimit = Number(await input(title, {
+        config.connectionLimit = Number(await input(s, title, {
           prompt: 'Most control connections at once (browsing and transfers)', value: String(config.connectionLimit ?? SITE_DEFAULTS.connectionLimit),
-          validateInput: v => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 64 ? undefined : 'A whole number from 1 to 64.',
+          validateInput: v => /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 64 ? undefined : 'A whole number from 1 to 64.',
         }));
         break;
-      case 'name': config.name = await input(title, { prompt: 'Name', value: config.name, validateInput: validateName(s, original) }); break;
-      case 'host': config.host = await input(title, { prompt: 'Host', value: config.host, validateInput: v => isValidHost(v.trim()) ? undefined : 'Not a host name or IP address.' }); break;
-      case 'user': config.user = await input(title, { prompt: 'User', value: config.user ?? SITE_DEFAULTS.user }); break;
+      case 'name': config.name = await input(s, title, { prompt: 'Name', value: config.name, validateInput: validateName(s, original) }); break;
+      case 'host': config.host = hostOf(await input(s, title, { prompt: 'Host', value: config.host, validateInput: validateHost })); break;
+      case 'user': config.user = await input(s, title, { prompt: 'User', value: config.user ?? SITE_DEFAULTS.user, validateInput: validateUser }); break;
       default: break;
     }
   }
   siteFromConfig(config);
-  if (config.name !== original) {
-    await s.settings.writeSite(entry.origin, original, undefined);
-    for (const { pair, origin } of s.settings.pairs) {
-      if (pair.siteA === original || pair.siteB === original) {
-        await s.settings.writePair(origin, pair.name, {
-          ...pair, siteA: pair.siteA === original ? config.name : pair.siteA, siteB: pair.siteB === original ? config.name : pair.siteB,
-        });
-      }
-    }
+  const saved = stripUndefined(config);
+  if (config.name === original) {
+    await s.settings.writeSite(entry.origin, original, saved);
+    return;
   }
-  await s.settings.writeSite(entry.origin, config.name, stripUndefined(config));
+  // Renamed: the pairs naming it follow, and so do the views showing it (the open pair stays open).
+  const pairName = s.state.pairName;
+  await s.settings.renameSite(entry.origin, original, saved);
+  const renamed = s.settings.site(config.name);
+  for (const side of SIDES) {
+    const state = s.state.get(side);
+    if (renamed && state?.site.name === original) s.state.set(side, { site: renamed.site, folder: state.folder });
+  }
+  s.state.pairName = pairName;
+  s.log.info(`Site "${original}" renamed to "${config.name}" in ${entry.origin} settings`);
 }
 
 export async function removeSite(s: Services, arg: unknown): Promise<void> {
-  const entry: SiteEntry = typeof arg === 'string' && s.settings.site(arg) ? s.settings.site(arg)! : await pickSite(s, 'Site to remove');
+  const entry = typeof arg === 'string' && !isSide(arg) ? s.settings.site(arg) : await pickSite(s, 'Site to remove');
+  if (!entry) throw new Error(`There is no site named "${String(arg)}" in fxp.sites.`);
   const name = entry.site.name;
   const pairs = s.settings.pairs.filter(p => p.pair.siteA === name || p.pair.siteB === name);
-  const remove = 'Remove';
-  const detail = `It is removed from ${entry.origin} settings (fxp.sites)${pairs.length ? `, together with the pair(s) using it: ${pairs.map(p => p.pair.name).join(', ')}` : ''}. `
-    + 'A stored password stays until you run "FXP: Forget Password".';
-  const choice = await vscode.window.showWarningMessage(`Remove site "${name}"?`, { modal: true, detail }, remove);
-  if (choice !== remove) return;
-  for (const side of ['A', 'B'] as const) {
-    if (s.state.get(side)?.site.name === name) s.state.set(side, undefined);
-  }
+  const shownIn = SIDES.filter(side => s.state.get(side)?.site.name === name);
+  const stored = await s.passwords.isStored(entry.site);
+  const sharing = s.settings.sites.filter(e => e.site.name !== name && credentialKey(e.site) === credentialKey(entry.site)).map(e => e.site.name);
+  const remove = pairs.length ? `Remove Site and ${pairs.length === 1 ? 'Its Pair' : `Its ${pairs.length} Pairs`}` : 'Remove Site';
+  const removeAndForget = `${remove}, Forget Password`;
+  const detail = [
+    `It is removed from ${entry.origin} settings (fxp.sites).`,
+    pairs.length ? `It is used by the site pair${pairs.length === 1 ? '' : 's'} ${pairs.map(p => `"${p.pair.name}"`).join(', ')} (fxp.sitePairs): `
+      + `${pairs.length === 1 ? 'that pair is' : 'those pairs are'} removed too, with ${pairs.length === 1 ? 'its' : 'their'} settings.` : '',
+    shownIn.length ? `${shownIn.map(sideLabel).join(' and ')} show${shownIn.length === 1 ? 's' : ''} it now and will be closed.` : '',
+    !stored ? '' : sharing.length
+      ? `Its password stays in VS Code's secret storage: ${sharing.map(n => `"${n}"`).join(', ')} log${sharing.length === 1 ? 's' : ''} in with it too.`
+      : `Its password stays in VS Code's secret storage unless you choose "${removeAndForget}".`,
+  ].filter(Boolean).join(' ');
+  const actions = stored && !sharing.length ? [remove, removeAndForget] : [remove];
+  const choice = await s.prompts.message('warning', `Remove site "${name}"?`, { modal: true, detail }, ...actions);
+  if (choice !== remove && choice !== removeAndForget) return;
+  for (const side of shownIn) s.state.set(side, undefined);
+  // Pairs first: a pair naming a missing site would be reported as invalid in between.
   for (const { pair, origin } of pairs) await s.settings.writePair(origin, pair.name, undefined);
   await s.settings.writeSite(entry.origin, name, undefined);
+  // Idle connections go too (the engine closes by name or login: not while another site logs in the same way).
+  if (!sharing.length) s.engine.disconnect(entry.site);
+  if (choice === removeAndForget) await s.passwords.forget(entry.site);
+  s.log.info(`Removed site "${name}" from ${entry.origin} settings${pairs.length ? ` with the pair(s) ${pairs.map(p => p.pair.name).join(', ')}` : ''}`
+    + `${choice === removeAndForget ? '; its password is forgotten' : ''}`);
+  const still = s.settings.site(name);
+  if (still) {
+    void s.prompts.message('info', `Site "${name}" is also defined in ${still.origin} settings, which apply from now on (${credentialKey(still.site)}).`);
+  }
 }
 
 export async function forgetPassword(s: Services, arg: unknown): Promise<void> {
   const { site } = await siteFromArgs(s, arg, 'Forget the password of which site?');
   const had = await s.passwords.forget(site);
-  void vscode.window.showInformationMessage(had
+  void s.prompts.message('info', had
     ? `Forgot the password for ${credentialKey(site)} (site "${site.name}"). FXP asks again on the next connect.`
     : `No password was kept for ${credentialKey(site)} (site "${site.name}").`);
 }

@@ -28,6 +28,11 @@ export function isEntryNode(node: unknown): node is EntryNode {
   return typeof node === 'object' && node !== null && (node as EntryNode).type === 'entry';
 }
 
+export function isMessageNode(node: unknown): node is MessageNode {
+  const type = typeof node === 'object' && node !== null ? (node as MessageNode).type : undefined;
+  return (type === 'error' || type === 'notice') && ((node as MessageNode).side === 'A' || (node as MessageNode).side === 'B');
+}
+
 /** Tree item ids: stable per view and path, so VS Code keeps expansion and selection across refreshes. */
 export function nodeId(side: Side, path: string): string {
   return `${side}:${path}`;

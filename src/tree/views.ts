@@ -12,6 +12,8 @@ export interface SiteViews {
   views: Record<Side, vscode.TreeView<SiteNode>>;
   /** The view the user last selected something in. */
   lastSide(): Side | undefined;
+  /** The drag-and-drop controller both views share. */
+  dragAndDrop: SiteDragAndDrop;
   disposables: vscode.Disposable[];
 }
 
@@ -42,5 +44,5 @@ export function createSiteViews(state: PairState, engine: FxpEngine, log: Log, o
       view.onDidChangeSelection(e => { if (e.selection.length) last = side; }),
     );
   }
-  return { trees, views, lastSide: () => last, disposables };
+  return { trees, views, lastSide: () => last, dragAndDrop: dnd, disposables };
 }

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { mergeByName, parsePairs, parseSites, upsertByName } from '../../src/siteConfig';
+import { insertAfterName, mergeByName, parsePairs, parseSites, renameSiteInPairs, upsertByName } from '../../src/siteConfig';
 
 describe('site settings (fxp.sites, fxp.sitePairs)', () => {
   it('parses a valid site and fills the engine defaults', () => {
@@ -78,5 +78,18 @@ describe('site settings (fxp.sites, fxp.sitePairs)', () => {
     assert.deepStrictEqual(upsertByName(list, 'c', { name: 'c', host: 'w' }).length, 3);
     assert.deepStrictEqual(upsertByName(list, 'a', undefined), [{ name: 'b', host: 'y' }]);
     assert.strictEqual(list.length, 2, 'the input is not changed');
+  });
+
+  it('insertAfterName and renameSiteInPairs (a site renamed): next to the old entry, pairs as written but for the name', () => {
+    const list = [{ name: 'a', host: 'x' }, { name: 'b', host: 'y' }];
+    assert.deepStrictEqual(insertAfterName(list, 'a', { name: 'a2', host: 'x' }).map(e => (e as { name: string }).name), ['a', 'a2', 'b']);
+    assert.deepStrictEqual(insertAfterName(list, 'zz', { name: 'c', host: 'z' }).map(e => (e as { name: string }).name), ['a', 'b', 'c']);
+    const pairs = [{ name: 'p', siteA: 'a', siteB: 'b', exclude: ['*.tmp'] }, { name: 'q', siteA: 'b', siteB: 'a' }, { name: 'r', siteA: 'b', siteB: 'c' }, 'junk'];
+    assert.deepStrictEqual(renameSiteInPairs(pairs, 'a', 'a2'), [
+      { name: 'p', siteA: 'a2', siteB: 'b', exclude: ['*.tmp'] }, { name: 'q', siteA: 'b', siteB: 'a2' }, { name: 'r', siteA: 'b', siteB: 'c' }, 'junk',
+    ]);
+    assert.strictEqual(renameSiteInPairs(pairs, 'nobody', 'x'), undefined, 'nothing to write');
+    assert.strictEqual(list.length, 2);
+    assert.strictEqual((pairs[0] as { siteA: string }).siteA, 'a', 'the input is not changed');
   });
 });
