@@ -1,13 +1,31 @@
+import { createHash } from 'crypto';
 import * as vscode from 'vscode';
 import { cancelledError, credentialKey, isFxpError, type Site } from './fxp';
 import { SECRET_PREFIX } from './constants';
 import type { Log } from './log';
 import type { Prompts } from './prompts';
 
-type CredentialSite = Pick<Site, 'name' | 'user' | 'host' | 'port' | 'security'>;
+type CredentialSite = Pick<Site, 'name' | 'user' | 'host' | 'port' | 'security' | 'verifyCertificate' | 'ca'>;
 
+/**
+ * `ftp[s]://user@host:port`, and for a TLS site that weakens the certificate check (verification off, or extra
+ * CAs) a mark of that: a workspace that turns verification off for a server, or adds its own CA, can never get
+ * the password kept for the verified server sent over a connection an impostor could have answered.
+ */
 export function secretKey(site: CredentialSite): string {
-  return SECRET_PREFIX + credentialKey(site);
+  return SECRET_PREFIX + credentialKey(site) + trustScope(site);
+}
+
+function trustScope(site: CredentialSite): string {
+  if (site.security === 'none') return '';
+  if (site.verifyCertificate === false) return '#unverified';
+  if (site.ca?.length) return `#ca=${createHash('sha256').update([...site.ca].sort().join('\n')).digest('hex').slice(0, 16)}`;
+  return '';
+}
+
+/** How the password prompt names the site: its credential, and a warning when its certificate is not checked. */
+function promptName(site: CredentialSite): string {
+  return credentialKey(site) + (site.security !== 'none' && site.verifyCertificate === false ? ' (certificate NOT verified: fxp.sites › verifyCertificate is false)' : '');
 }
 
 const REMEMBER = 'Remember in VS Code\'s secret storage';
@@ -51,7 +69,7 @@ export class Passwords {
     const again = this.refused.has(key);
     const box: vscode.InputBoxOptions = {
       title: `FXP: password for ${site.name}`,
-      prompt: `${again ? 'The server refused the last password. ' : ''}Password for ${credentialKey(site)}`,
+      prompt: `${again ? 'The server refused the last password. ' : ''}Password for ${promptName(site)}`,
       password: true,
       ignoreFocusOut: true,
     };

@@ -52,6 +52,11 @@ export class Settings implements vscode.Disposable {
     return this.snapshot.pairs;
   }
 
+  /** The workspace is untrusted: sites and pairs in its settings (VS Code does not say whether there are any) are ignored. */
+  get ignoredUntrusted(): boolean {
+    return this.snapshot.ignoredUntrusted;
+  }
+
   /** One sentence per invalid entry, naming the setting, the entry and the field. */
   get problems(): readonly string[] {
     return this.snapshot.problems;
@@ -88,10 +93,9 @@ export class Settings implements vscode.Disposable {
       problems.push(...parsed.problems);
       return parsed.entries;
     });
-    const ignoredUntrusted = !trusted && [SETTINGS.sites, SETTINGS.sitePairs].some(key => {
-      const inspected = config.inspect<unknown>(key);
-      return inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined;
-    });
+    // VS Code hides restricted settings' workspace values from inspect() while untrusted, so whether the
+    // workspace names any cannot be known here: any untrusted workspace gets the note.
+    const ignoredUntrusted = !trusted && (vscode.workspace.workspaceFolders?.length ?? 0) + (vscode.workspace.workspaceFile ? 1 : 0) > 0;
     this.snapshot = { sites, pairs: mergeByName(pairScopes, e => e.pair.name), problems, ignoredUntrusted };
     void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.untrustedSitesIgnored, ignoredUntrusted);
     this.reportProblems();

@@ -37,7 +37,9 @@ export async function openSitePair(s: Services, arg: unknown): Promise<void> {
     }
   }
   const entry = s.settings.pair(name);
-  if (!entry) throw new Error(`There is no site pair named "${name}" in fxp.sitePairs.`);
+  if (!entry) throw new Error(s.settings.ignoredUntrusted
+    ? `There is no site pair named "${name}" in your user settings. This workspace is not trusted, so the sites and pairs in its settings are ignored: trust it (Workspaces: Manage Workspace Trust) to use them.`
+    : `There is no site pair named "${name}" in fxp.sitePairs.`);
   const { pair } = entry;
   const a = s.settings.site(pair.siteA);
   const b = s.settings.site(pair.siteB);

@@ -2,6 +2,7 @@
 import type * as vscode from 'vscode';
 import { SIDES, type Side } from '../constants';
 import { credentialKey, isValidHost, SITE_DEFAULTS, type Site } from '../fxp';
+import { secretKey } from '../secrets';
 import { serverKey } from '../certificates';
 import { sideLabel } from '../pairState';
 import type { Services } from '../services';
@@ -145,7 +146,7 @@ export async function removeSite(s: Services, arg: unknown): Promise<void> {
   const pairs = s.settings.pairs.filter(p => p.pair.siteA === name || p.pair.siteB === name);
   const shownIn = SIDES.filter(side => s.state.get(side)?.site.name === name);
   const stored = await s.passwords.isStored(entry.site);
-  const sharing = s.settings.sites.filter(e => e.site.name !== name && credentialKey(e.site) === credentialKey(entry.site)).map(e => e.site.name);
+  const sharing = s.settings.sites.filter(e => e.site.name !== name && secretKey(e.site) === secretKey(entry.site)).map(e => e.site.name);
   const remove = pairs.length ? `Remove Site and ${pairs.length === 1 ? 'Its Pair' : `Its ${pairs.length} Pairs`}` : 'Remove Site';
   const removeAndForget = `${remove}, Forget Password`;
   const detail = [

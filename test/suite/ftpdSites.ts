@@ -12,6 +12,7 @@ import type { ExtensionApi } from '../../src/services';
 import type { SiteConfig } from '../../src/siteConfig';
 import { startFtpd, type FtpdOptions, type FtpdServer } from '../ftpd/server';
 import { waitFor } from './host';
+import { IN_PROCESS_PASSWORD } from './hostFixtures';
 
 export interface FtpdSite {
   name: string;
@@ -45,7 +46,7 @@ export interface SiteOptions extends Partial<Omit<FtpdOptions, 'host' | 'root' |
   record?: boolean;
 }
 
-const PASSWORD = 'in-process-secret';
+const PASSWORD = IN_PROCESS_PASSWORD;
 
 /** Starts a server on `host` (any free port), adds it to the workspace's fxp.sites and keeps its password. */
 export async function startSite(fxp: ExtensionApi, name: string, host: string, opts: SiteOptions = {}): Promise<FtpdSite> {

@@ -13,6 +13,12 @@ export type ServerInfo = Pick<TestServer, 'id' | 'host' | 'port' | 'user' | 'pas
 
 export const SERVERS_ENV = 'FXP_TEST_SERVERS';
 
+/** The password of the suite's in-process servers (test/suite/ftpdSites.ts). */
+export const IN_PROCESS_PASSWORD = 'in-process-secret';
+
+/** Passwords the suite itself types (besides the servers'): none may be left in a file after the run but SecretStorage's. */
+export const SUITE_PASSWORDS = [IN_PROCESS_PASSWORD, 'hunter2', 'verified-only-secret', 'plain-secret'];
+
 /** Two FXP-allowing servers of different makes, and one that refuses FXP. */
 export const FXP_PAIR = { name: 'fxp pair', siteA: 'pure-ftpd', siteB: 'proftpd' } as const;
 export const REFUSING_PAIR = { name: 'refusing pair', siteA: 'vsftpd-nofxp', siteB: 'pure-ftpd' } as const;

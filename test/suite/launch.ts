@@ -10,7 +10,9 @@ import { spawn } from 'child_process';
 import { rmSync } from 'fs';
 import { join } from 'path';
 import { startServers } from '../harness/servers';
-import { SERVER_IDS, SERVERS_ENV, serverInfo, writeWorkspace } from './hostFixtures';
+import { SERVER_IDS, SERVERS_ENV, SUITE_PASSWORDS, serverInfo, writeWorkspace } from './hostFixtures';
+
+const SECRETS_ENV = 'FXP_TEST_SECRETS';
 
 async function main(): Promise<number> {
   const repo = join(__dirname, '..', '..', '..');
@@ -26,8 +28,9 @@ async function main(): Promise<number> {
       '--screenshots', join(repo, 'test-results', 'extension'),
       '--timeout', '300000',
       '--env', `${SERVERS_ENV}=${JSON.stringify(servers)}`,
+      '--secrets-env', SECRETS_ENV,
       ...process.argv.slice(2),
-    ], { stdio: 'inherit' });
+    ], { stdio: 'inherit', env: { ...process.env, [SECRETS_ENV]: JSON.stringify([...servers.map(s => s.password), ...SUITE_PASSWORDS]) } });
     return await new Promise<number>(resolve => child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 2))));
   } finally {
     await set.stop();

@@ -32,6 +32,24 @@ describe('passwords', () => {
     assert.strictEqual(credentialKey(site), `ftp://${server('pure-ftpd').user}@${site.host}:${site.port}`);
   });
 
+  it('are not given to a TLS site whose settings weaken the certificate check (verification off, or an extra CA)', async () => {
+    const fxp = await api();
+    const site = { ...fxp.settings.site('pure-ftpd')!.site, security: 'explicit' as const };
+    try {
+      await fxp.passwords.store(site, 'verified-only-secret');
+      assert.ok(await fxp.passwords.isStored(site));
+      assert.ok(await fxp.passwords.isStored({ ...site, verifyCertificate: true }), 'verification on is the default');
+      assert.strictEqual(await fxp.passwords.isStored({ ...site, verifyCertificate: false }), false, 'verification off');
+      assert.strictEqual(await fxp.passwords.isStored({ ...site, ca: ['-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'] }), false, 'an extra CA');
+      const plain = { ...site, security: 'none' as const };
+      await fxp.passwords.store(plain, 'plain-secret');
+      assert.ok(await fxp.passwords.isStored({ ...plain, verifyCertificate: false }), 'no TLS: nothing to weaken');
+      await fxp.passwords.forget(plain);
+    } finally {
+      await fxp.passwords.forget(site);
+    }
+  });
+
   it('"Forget Password" removes a stored password', async () => {
     const fxp = await api();
     await rememberPasswords(fxp);

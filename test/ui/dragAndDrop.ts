@@ -111,6 +111,7 @@ async function main(): Promise<void> {
       workspace,
       screenshotsDir: screenshots,
       timeoutMs: 300_000,
+      secrets: servers.map(s => s.password),
       ui: async (page, ctx) => {
         await ctx.screenshot('01-workbench');
         await page.locator('.activitybar .action-label[aria-label^="FXP"]').click();

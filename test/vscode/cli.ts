@@ -22,6 +22,8 @@ const USAGE = `usage: cli.js --extension DIR --tests FILE --workspace DIR [optio
   --env KEY=VALUE          extra environment for the extension host (repeatable)
   --host code-server|electron   default: env FXP_TEST_HOST or code-server
   --keep                   keep the per-run folder (code-server host)
+  --secrets-env NAME       env NAME holds a JSON array of passwords that no file the run leaves may contain
+                           (logs, settings, storage; code-server host): a hit fails the run
 Relative paths are resolved against the current directory.`;
 
 interface CliArgs {
@@ -34,6 +36,7 @@ interface CliArgs {
   env: Record<string, string>;
   host: string;
   keep: boolean;
+  secrets?: string[];
 }
 
 class UsageError extends Error {}
@@ -73,6 +76,13 @@ function parse(argv: string[]): CliArgs {
       }
       case '--host': out.host = value(); break;
       case '--keep': out.keep = true; break;
+      case '--secrets-env': {
+        const name = value();
+        const list = JSON.parse(process.env[name] ?? 'null') as unknown;
+        if (!Array.isArray(list) || !list.every(x => typeof x === 'string')) throw new UsageError(`--secrets-env: env ${name} is not a JSON array of strings`);
+        out.secrets = list;
+        break;
+      }
       case '-h':
       case '--help':
         process.stdout.write(`${USAGE}\n`);
@@ -132,6 +142,7 @@ async function main(): Promise<number> {
     ...(args.timeout ? { timeoutMs: args.timeout } : {}),
     installExtensions: args.installExtensions,
     keepRunDir: args.keep,
+    ...(args.secrets ? { secrets: args.secrets } : {}),
   });
   return exitCode;
 }

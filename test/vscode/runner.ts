@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as util from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { scanForSecrets } from './secretScan';
 
 export const CODE_SERVER_VERSION = process.env.CODE_SERVER_VERSION || '4.100.3';
 const INSTALL_SCRIPT_REL = path.join('.ci', 'install-vscode-test-deps.sh');
@@ -58,6 +59,13 @@ export interface HostRunOptions {
   keepRunDir?: boolean;
   /** Chromium viewport (default 1400x900). */
   viewport?: { width: number; height: number };
+  /** Workspace trust on, and the workspace left untrusted (Restricted Mode). Default: trust disabled, everything trusted. */
+  untrustedWorkspace?: boolean;
+  /**
+   * Passwords that must appear in no file the run leaves (logs, settings, global storage with job journals, the
+   * workspace), except the browser's own storage, where the web workbench keeps SecretStorage. A hit fails the run.
+   */
+  secrets?: string[];
 }
 
 export interface HostRunResult {
@@ -76,7 +84,8 @@ export type HostRunErrorCode =
   | 'WORKBENCH'
   | 'UI'
   | 'TIMEOUT'
-  | 'INTERRUPTED';
+  | 'INTERRUPTED'
+  | 'SECRETS';
 
 export class HostRunError extends Error {
   constructor(
@@ -477,6 +486,8 @@ export interface StartCodeServerOptions {
   onSpawn?: (child: cp.ChildProcess) => void;
   /** Races each wait (e.g. against a deadline); default: none. */
   race?: <T>(p: Promise<T>) => Promise<T>;
+  /** Leave workspace trust on (default: `--disable-workspace-trust`). */
+  workspaceTrust?: boolean;
 }
 
 /**
@@ -497,7 +508,7 @@ export async function startCodeServer(o: StartCodeServerOptions): Promise<Starte
       '--extensions-dir', o.dirs.extensions,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(o.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
       '--locale', 'en',
@@ -581,6 +592,14 @@ export function launchChromium(
 
 // ------------------------------------------------------------------ the run
 
+/** Trust on, no trust prompt at start: a workspace never trusted before opens in Restricted Mode. */
+const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
+
 export async function runInCodeServer(opts: HostRunOptions): Promise<HostRunResult> {
   assertAbsolute('workspace', opts.workspace, 'dir');
   assertAbsolute('extensionPath', opts.extensionPath, 'dir');
@@ -614,7 +633,7 @@ export async function runInCodeServer(opts: HostRunOptions): Promise<HostRunResu
 
   // ---- per-run folder
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vscode-host-'));
-  const dirs = prepareRunDir(runDir, opts.userSettings);
+  const dirs = prepareRunDir(runDir, opts.untrustedWorkspace ? { ...UNTRUSTED_SETTINGS, ...opts.userSettings } : opts.userSettings);
   /** Created on first use; inside the run dir (so removed with it) unless screenshotsDir is given. */
   const screenshotsDir = opts.screenshotsDir ?? path.join(runDir, 'screenshots');
   const serverLogPath = path.join(runDir, 'code-server.log');
@@ -670,7 +689,7 @@ export async function runInCodeServer(opts: HostRunOptions): Promise<HostRunResu
       if (server) await stopTree(server);
     });
     const cs = await startCodeServer({
-      install, runDir, dirs, env: serverEnv, cwd: opts.workspace, race: guard,
+      install, runDir, dirs, env: serverEnv, cwd: opts.workspace, race: guard, workspaceTrust: opts.untrustedWorkspace,
       onSpawn: (child) => (server = child),
       onOutput: (d) => {
         serverLog.write(d);
@@ -852,10 +871,21 @@ export async function runInCodeServer(opts: HostRunOptions): Promise<HostRunResu
     process.removeListener('SIGTERM', onSignal);
     await new Promise<void>((r) => serverLog.end(() => r()));
     await new Promise<void>((r) => browserLog.end(() => r()));
-    const keep = opts.keepRunDir || process.env.VSCODE_TEST_KEEP_RUN_DIR === '1';
-    if (keep) note(`kept run dir ${runDir}${failed ? ' (run failed)' : ''}`);
+    const leaked = opts.secrets?.length ? checkSecrets(runDir, dirs, opts.workspace, opts.secrets, note) : undefined;
+    const keep = opts.keepRunDir || process.env.VSCODE_TEST_KEEP_RUN_DIR === '1' || leaked !== undefined;
+    if (keep) note(`kept run dir ${runDir}${failed || leaked ? ' (run failed)' : ''}`);
     else fs.rmSync(runDir, { recursive: true, force: true, maxRetries: 3 });
+    if (leaked) throw leaked;
   }
+}
+
+/** Scans what the run left for the passwords; the error to fail the run with, if any is found. */
+function checkSecrets(runDir: string, dirs: RunDirs, workspace: string, secrets: string[], note: (s: string) => void): HostRunError | undefined {
+  const scan = scanForSecrets([runDir, workspace], secrets, file => file.startsWith(dirs.browserProfile + path.sep));
+  note(`secrets: ${secrets.length} passwords, ${scan.files} files (${(scan.bytes / 1048576).toFixed(1)} MiB) of logs, settings and storage: ${scan.hits.length} hits`);
+  if (scan.hits.length === 0) return undefined;
+  const where = scan.hits.map(h => `password #${h.secret + 1} in ${path.relative(runDir, h.file)}`).join('; ');
+  return new HostRunError('SECRETS', `a password was found outside SecretStorage: ${where}`);
 }
 
 /** The workbench is usable: activity bar, status bar and the explorer/sidebar are on screen. */
