@@ -107,7 +107,13 @@ class Passwords {
 }
 
 function applyTls(site: Site, flags: Flags): void {
-  if (flags.ca) site.ca = [readFileSync(flags.ca, 'utf8')];
+  if (flags.ca) {
+    try {
+      site.ca = [readFileSync(flags.ca, 'utf8')];
+    } catch (err) {
+      throw new FxpError('INVALID_INPUT', `--ca: cannot read ${flags.ca}: ${(err as Error).message}`);
+    }
+  }
   if (flags.insecure) site.verifyCertificate = false;
   if (flags.trustFingerprints.length) site.trustedFingerprints = flags.trustFingerprints;
 }
@@ -217,8 +223,8 @@ export async function main(argv: string[]): Promise<number> {
     const error = isFxpError(err) ? err : new FxpError('CONNECTION_LOST', err instanceof Error ? err.message : String(err));
     if (error.certificate) {
       const c = error.certificate;
-      process.stderr.write(`Certificate: ${c.subject}\n  issued by ${c.issuer}\n  valid ${c.validFrom} to ${c.validTo}\n  SHA-256 ${c.fingerprint256}\n`
-        + `To trust it: --trust-fingerprint ${c.fingerprint256}\n`);
+      process.stderr.write(`Certificate${error.site ? ` of ${error.site}` : ''}: ${c.subject}\n  issued by ${c.issuer}\n  valid ${c.validFrom} to ${c.validTo}\n  SHA-256 ${c.fingerprint256}\n`
+        + `To trust it: --trust-fingerprint ${c.fingerprint256} (this certificate only), or --ca FILE (a PEM file with the CA that issued it: ${c.issuer})\n`);
     }
     if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ ok: false, error: error.toJSON() })}\n`);
     process.stderr.write(`fxp: ${error.describe()}\n`);

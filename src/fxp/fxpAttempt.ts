@@ -478,14 +478,16 @@ function classify(
   const passiveReply = finalOf(passiveT);
   const activeReply = finalOf(activeT);
 
+  const tlsFailure = [store, retrieve].find(t => { const r = finalOf(t); return r !== undefined && looksLikeTlsFailure(r); });
   const connectionError = [store, retrieve].filter(counts).find(t => t.final instanceof Error);
-  if (connectionError && connectionError.final instanceof Error) {
+  // One server's TLS refusal explains the other dropping its control connection (ProFTPD as SSCN client
+  // disconnects when vsftpd closes the data connection with 522): the refusal is the diagnosis, not a lost server.
+  if (connectionError && connectionError.final instanceof Error && !tlsFailure) {
     return { ...outcome, error: connectionError.final instanceof FxpError ? connectionError.final : new FxpError('CONNECTION_LOST', connectionError.final.message, { site: connectionError.conn.site.name, command: connectionError.command }) };
   }
   if (passiveReply && activeReply && isCompletion(passiveReply.code) && activeReply && isCompletion(activeReply.code)) {
     return { ...outcome, ok: true };
   }
-  const tlsFailure = [store, retrieve].find(t => { const r = finalOf(t); return r !== undefined && looksLikeTlsFailure(r); });
   if (tlsFailure) return { ...outcome, error: tlsDataFailure(side(tlsFailure.conn), tlsFailure.command, finalOf(tlsFailure)!) };
   // The passive side refused, or stayed silent while the active side finished.
   const passiveSilent = passiveT !== undefined && !passiveReply && activeReply !== undefined && isCompletion(activeReply.code);

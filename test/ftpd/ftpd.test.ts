@@ -672,7 +672,7 @@ describe('ftpd raw protocol', function () {
     assert.strictEqual((await c.cmd('NOOP')).code, 200, 'control connection stays usable');
   });
 
-  it('fault hooks: reply, delay, drip, ignore, close, stall; truncateRetrAt; breakDataAt; onTransferDone', async () => {
+  it('fault hooks: reply, delay, drip, ignore, preface, close, stall; truncateRetrAt; breakDataAt; onTransferDone', async () => {
     const root = mkroot('faults');
     const data = crypto.randomBytes(100000);
     fs.writeFileSync(path.join(root, 'f.bin'), data);
@@ -684,6 +684,7 @@ describe('ftpd raw protocol', function () {
       if (cmd === 'SIZE' && arg === 'd') return { kind: 'delay', ms: 300 };
       if (cmd === 'SIZE' && arg === 'drip') return { kind: 'drip', text: '213 42', bytesPerTick: 2, tickMs: 20 };
       if (cmd === 'SIZE' && arg === 'ign') return { kind: 'ignore' };
+      if (cmd === 'SIZE' && arg === 'f.bin') return { kind: 'preface', text: '150 thinking about it' };
       return undefined;
     };
     const r = await c.cmd('SIZE r');
@@ -693,7 +694,9 @@ describe('ftpd raw protocol', function () {
     assert.ok(Date.now() - t0 >= 280);
     assert.strictEqual((await c.cmd('SIZE drip')).text, '213 42');
     c.write('SIZE ign');
-    assert.strictEqual((await c.cmd('SIZE f.bin')).text, `213 ${data.length}`);
+    c.write('SIZE f.bin');
+    assert.deepStrictEqual((await c.final()).map((x) => x.text), ['150 thinking about it', `213 ${data.length}`], 'preface, then the real answer');
+    s.faults.onCommand = undefined;
 
     // truncated RETR still says 226
     s.faults.truncateRetrAt = 1000;

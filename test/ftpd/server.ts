@@ -24,7 +24,9 @@ export type FaultAction =
   /** Wait, then proceed normally. */
   | { kind: 'delay'; ms: number }
   /** Send this raw reply text slowly instead. */
-  | { kind: 'drip'; text: string; bytesPerTick: number; tickMs: number };
+  | { kind: 'drip'; text: string; bytesPerTick: number; tickMs: number }
+  /** Send this raw text first (e.g. an unasked-for 1xx), then handle the command normally. */
+  | { kind: 'preface'; text: string };
 
 export interface SessionInfo {
   id: number;
@@ -598,6 +600,7 @@ class Session {
       case 'stall': this.log('(fault) stall'); this.quitting = true; await this.whenClosed(); return 'handled';
       case 'close': this.log('(fault) close'); this.destroy(); return 'handled';
       case 'drip': await this.drip(act.text, act.bytesPerTick, act.tickMs); return 'handled';
+      case 'preface': this.send(act.text); return 'proceed';
     }
   }
 
@@ -1387,6 +1390,7 @@ class Session {
           else if (act.kind === 'stall') { this.log('(fault) stall after transfer'); this.quitting = true; this.finishTransfer(t); return; }
           else if (act.kind === 'close') { this.finishTransfer(t); this.destroy(); return; }
           else if (act.kind === 'drip') { await this.drip(act.text, act.bytesPerTick, act.tickMs); skipFinal = true; }
+          else if (act.kind === 'preface') this.send(act.text);
         }
       }
       if (!skipFinal) this.send(final);

@@ -68,7 +68,7 @@ export interface ServerSet {
 }
 
 export interface StartOptions {
-  /** ids to start (default: all of INSTANCE_IDS) */
+  /** ids to start (default: all of INSTANCE_IDS; on-demand ids such as 'vsftpd-reuse' only when named here) */
   only?: string[] | undefined;
   /** per-run folder (default: <os.tmpdir()>/fxp-test-servers/run-<pid>-<random>); removed by stop() */
   stateDir?: string | undefined;
@@ -86,6 +86,10 @@ interface InstanceSpec {
   fxp: boolean;
   /** ProFTPD TLSProtocol value */
   tlsProtocol?: string;
+  /** vsftpd require_ssl_reuse=YES (vsftpd's own default): TLS data connections must resume the control session */
+  requireSslReuse?: boolean;
+  /** started only when named in `only` (not part of the default set) */
+  onDemand?: boolean;
 }
 
 /** All instances, in the order that fixes their address (hostBase + index) and data port block. */
@@ -100,9 +104,16 @@ const SPECS: InstanceSpec[] = [
   { id: 'proftpd-nofxp', make: 'proftpd', fxp: false, tlsProtocol: 'TLSv1.2' },
   { id: 'vsftpd-nofxp', make: 'vsftpd', fxp: false },
   { id: 'pyftpdlib-nofxp', make: 'pyftpdlib', fxp: false },
+  // vsftpd as shipped demands TLS session reuse on data connections: TLS FXP with it is impossible.
+  { id: 'vsftpd-reuse', make: 'vsftpd', fxp: true, requireSslReuse: true, onDemand: true },
 ];
 
-export const INSTANCE_IDS: readonly string[] = SPECS.map((s) => s.id);
+/** Ids started by default (all but the on-demand ones). */
+export const INSTANCE_IDS: readonly string[] = SPECS.filter((s) => !s.onDemand).map((s) => s.id);
+/** Every id, including the on-demand instances (started only when named in `only`). */
+export const ALL_INSTANCE_IDS: readonly string[] = SPECS.map((s) => s.id);
+/** Data ports per instance: one block of 1000 per address block, shared by all instances. */
+const PORTS_PER_INSTANCE = Math.floor(1000 / SPECS.length);
 
 const CONTROL_PORT = 2121;
 const FTP_USER = 'fxptest';
@@ -637,7 +648,7 @@ function prepare(inst: Instance, pkgs: string, pki: { ca: string; cert: string; 
         'pasv_enable=YES', `pasv_min_port=${lo}`, `pasv_max_port=${hi}`, 'port_enable=YES', 'connect_from_port_20=NO',
         `port_promiscuous=${yn(inst.fxp)}`, `pasv_promiscuous=${yn(inst.fxp)}`,
         'async_abor_enable=YES',
-        'ssl_enable=YES', 'allow_anon_ssl=NO', 'force_local_data_ssl=NO', 'force_local_logins_ssl=NO', 'require_ssl_reuse=NO',
+        'ssl_enable=YES', 'allow_anon_ssl=NO', 'force_local_data_ssl=NO', 'force_local_logins_ssl=NO', `require_ssl_reuse=${yn(inst.spec.requireSslReuse === true)}`,
         'ssl_tlsv1=YES', 'ssl_sslv2=NO', 'ssl_sslv3=NO', 'ssl_ciphers=HIGH',
         `rsa_cert_file=${pki.cert}`, `rsa_private_key_file=${pki.key}`,
         'log_ftp_protocol=YES', 'xferlog_enable=YES', 'xferlog_std_format=NO', `vsftpd_log_file=${inst.logFile}`,
@@ -907,9 +918,9 @@ export async function startServers(opts: StartOptions = {}): Promise<ServerSet> 
   }
   const specs = opts.only ? opts.only.map((id) => {
     const s = SPECS.find((x) => x.id === id);
-    if (!s) throw new Error(`test harness: unknown server id '${id}' (known: ${INSTANCE_IDS.join(', ')})`);
+    if (!s) throw new Error(`test harness: unknown server id '${id}' (known: ${ALL_INSTANCE_IDS.join(', ')})`);
     return s;
-  }) : SPECS;
+  }) : SPECS.filter((s) => !s.onDemand);
   const repo = findRepoRoot();
   const base = serversDir(repo);
   const pkgs = path.join(base, 'pkgs');
@@ -942,8 +953,8 @@ export async function startServers(opts: StartOptions = {}): Promise<ServerSet> 
   const block = Math.max(0, Math.floor(hb / BLOCK) - 1);
   const instances = specs.map((spec) => {
     const i = SPECS.indexOf(spec);
-    const lo = DATA_PORT_BASE + (block % 12) * 1000 + i * 100;
-    return new Instance(spec, `127.0.0.${hb + i}`, CONTROL_PORT, [lo, lo + 99], password, stateDir);
+    const lo = DATA_PORT_BASE + (block % 12) * 1000 + i * PORTS_PER_INSTANCE;
+    return new Instance(spec, `127.0.0.${hb + i}`, CONTROL_PORT, [lo, lo + PORTS_PER_INSTANCE - 1], password, stateDir);
   });
 
   const set = new RunningSet(instances, pki.ca, stateDir, opts.readyTimeoutMs ?? 20000, hb);
