@@ -56,6 +56,8 @@ export interface Node {
 
 export interface NodeOptions extends Partial<Omit<FtpdOptions, 'host' | 'root' | 'users'>> {
   site?: Partial<Site>;
+  /** Keep every command in `commands` (default); false for long jobs, whose heap figures must be the engine's. */
+  recordCommands?: boolean;
 }
 
 /**
@@ -69,12 +71,12 @@ export async function startNode(name: string, host: string, options: NodeOptions
   const password = secret(name);
   const commands: Node['commands'] = [];
   let hook: Parameters<Node['onCommand']>[0];
-  const { site: siteOptions, faults: initialFaults, ...ftpdOptions } = options;
+  const { site: siteOptions, faults: initialFaults, recordCommands = true, ...ftpdOptions } = options;
   const faults = initialFaults ?? {};
   const userHook = faults.onCommand;
   hook = userHook;
   faults.onCommand = async (cmd, arg, session) => {
-    commands.push({ session: session.id, cmd, arg });
+    if (recordCommands) commands.push({ session: session.id, cmd, arg });
     if (cmd === 'PORT' || cmd === 'EPRT') {
       const target = cmd === 'PORT' ? arg.split(',').slice(0, 4).join('.') : arg.split(arg[0] ?? '|')[2] ?? '';
       if (!/^127\.\d+\.\d+\.\d+$/.test(target.trim())) return { kind: 'reply', text: `500 Test guard: no connections to ${target} from this machine.` };
