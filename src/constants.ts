@@ -36,6 +36,7 @@ export const COMMANDS = {
   diagnose: 'fxp.diagnose',
   showLog: 'fxp.showLog',
   cancelTransfers: 'fxp.cancelTransfers',
+  cancelFile: 'fxp.cancelFile',
   forgetPassword: 'fxp.forgetPassword',
   forgetTrustedCertificates: 'fxp.forgetTrustedCertificates',
   resumeTransfers: 'fxp.resumeTransfers',
@@ -92,6 +93,12 @@ export const PROTECTION_ITEM = 'fxp.dataProtection';
 export const STATE_KEYS = {
   /** Pinned certificate fingerprints by server (host:port). */
   trustedCertificates: 'fxp.trustedCertificates',
+} as const;
+
+/** Keys in `context.workspaceState`: this workspace only. */
+export const WORKSPACE_STATE_KEYS = {
+  /** Site pairs (credential keys) whose notice about unencrypted file data the user turned off. */
+  clearDataNoticeOff: 'fxp.clearDataNoticeOff',
 } as const;
 
 /** Folder below `context.globalStorageUri` that holds the job journals. */

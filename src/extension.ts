@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const views = createSiteViews(state, engine, log, onError);
   const jobs = new Jobs();
   const journals = new JobJournals(join(context.globalStorageUri.fsPath, JOURNAL_FOLDER));
-  const protection = new ProtectionStatus(state, engine, prompts, log, settings.onDidChange);
+  const protection = new ProtectionStatus(state, engine, prompts, log, settings.onDidChange, context.workspaceState);
   const services: Services = {
     log, settings, passwords, engine, state, jobs, runner, prompts, certificates, journals, comparison, protection,
     trees: views.trees, views: views.views, dragAndDrop: views.dragAndDrop, lastSide: views.lastSide,
@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   );
   void offerInterruptedTransfers(services);
   log.info(`FXP ${context.extension.packageJSON.version} activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return { ...services, logUri: context.logUri, globalStorageUri: context.globalStorageUri };
+  return { ...services, logUri: context.logUri, globalStorageUri: context.globalStorageUri, workspaceState: context.workspaceState };
 }
 
 export function deactivate(): void {

@@ -1,24 +1,39 @@
 import * as vscode from 'vscode';
 import { COMMANDS, CONTEXT_KEYS, STATUS_ITEM } from './constants';
-import { progressText } from './format';
-import type { TransferProgress } from './transfers';
+import { progressMessage, progressPercent, progressText } from './format';
+import type { ActiveFile, TransferControl, TransferProgress } from './transfers';
 
 export interface JobHandle {
   readonly signal: AbortSignal;
   report(progress: TransferProgress): void;
+  /** The job is running in the engine: its files can be cancelled one by one from now on. */
+  attach(control: TransferControl): void;
 }
 
-interface Job {
-  title: string;
+/** A running transfer as the user sees it: read-only, kept up to date while it runs (tests read it too). */
+export interface JobSnapshot {
+  readonly title: string;
+  /** The last figures the engine reported. */
+  readonly progress?: TransferProgress;
+  /** The notification's text now. */
+  readonly message?: string;
+}
+
+interface Job extends JobSnapshot {
   abort: AbortController;
   progress?: TransferProgress;
+  message?: string;
+  control?: TransferControl;
+  /** What the notification's Cancel button does: the listener its CancellationToken calls. */
+  cancel(): void;
 }
 
 const REPORT_EVERY_MS = 250;
 
 /**
  * Running transfers: a cancellable progress notification each (cancel aborts the engine's copy, which
- * sends ABOR to both servers), a status bar item while any runs, and "Cancel Transfers" for all.
+ * sends ABOR to both servers), a status bar item while any runs, "Cancel Transfers" for all, and the
+ * files being copied for "Cancel a File…".
  */
 export class Jobs implements vscode.Disposable {
   private readonly running = new Set<Job>();
@@ -35,28 +50,42 @@ export class Jobs implements vscode.Disposable {
     return this.running.size;
   }
 
+  /** The running transfers, oldest first. */
+  list(): readonly JobSnapshot[] {
+    return [...this.running];
+  }
+
+  /** The status bar item: shown while a transfer runs. */
+  get statusItem(): { visible: boolean; text: string; tooltip: string } {
+    const count = this.running.size;
+    return { visible: count > 0, text: count > 0 ? this.status.text : '', tooltip: count > 0 ? String(this.status.tooltip ?? '') : '' };
+  }
+
   run<T>(title: string, work: (job: JobHandle) => Promise<T>): Thenable<T> {
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const job: Job = { title, abort: new AbortController() };
-      const onCancel = token.onCancellationRequested(() => job.abort.abort());
+      const abort = new AbortController();
+      const job: Job = { title, abort, cancel: () => abort.abort() };
+      const onCancel = token.onCancellationRequested(job.cancel);
       this.running.add(job);
       this.update();
       let lastReport = 0;
       let reportedPercent = 0;
       try {
         return await work({
-          signal: job.abort.signal,
+          signal: abort.signal,
+          attach: control => {
+            job.control = control;
+          },
           report: p => {
             job.progress = p;
             const now = Date.now();
             const finished = p.filesDone === p.filesTotal;
             if (!finished && now - lastReport < REPORT_EVERY_MS) return;
             lastReport = now;
-            const percent = p.bytesTotal > 0 ? (p.bytesDone / p.bytesTotal) * 100 : (p.filesTotal ? (p.filesDone / p.filesTotal) * 100 : 0);
-            const increment = Math.max(0, percent - reportedPercent);
+            const increment = Math.max(0, progressPercent(p) - reportedPercent);
             reportedPercent += increment;
-            const current = p.current.length ? ` · ${p.current.join(', ')}` : '';
-            progress.report({ message: progressText(p) + current, increment });
+            job.message = progressMessage(p);
+            progress.report({ message: job.message, increment });
             this.update();
           },
         });
@@ -71,8 +100,29 @@ export class Jobs implements vscode.Disposable {
   /** Aborts every running transfer; returns how many. */
   cancelAll(): number {
     const count = this.running.size;
-    for (const job of this.running) job.abort.abort();
+    for (const job of this.running) job.cancel();
     return count;
+  }
+
+  /** What the Cancel button of a job's notification does (its CancellationToken's listener); false: it is not running. */
+  cancelFromNotification(job: JobSnapshot): boolean {
+    const running = this.find(job);
+    running?.cancel();
+    return running !== undefined;
+  }
+
+  /** Every file being copied now, in every running transfer. */
+  activeFiles(): { job: JobSnapshot; file: ActiveFile }[] {
+    return [...this.running].flatMap(job => (job.control ? job.progress?.files ?? [] : []).map(file => ({ job: job as JobSnapshot, file })));
+  }
+
+  /** Cancels one file of a running transfer (ABOR on both servers); the transfer goes on with the others. */
+  cancelFile(job: JobSnapshot, file: ActiveFile): boolean {
+    return this.find(job)?.control?.cancelFile(file.key) ?? false;
+  }
+
+  private find(job: JobSnapshot): Job | undefined {
+    return [...this.running].find(j => j === job);
   }
 
   private update(): void {

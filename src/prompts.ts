@@ -5,7 +5,7 @@ export type Severity = 'info' | 'warning' | 'error';
 /** What a prompt asks, as plain data: what a test handler sees (and what `shown` records). */
 export type PromptRequest =
   | { kind: 'message'; severity: Severity; message: string; detail?: string; modal: boolean; actions: string[] }
-  | { kind: 'pick'; title?: string; placeHolder?: string; items: string[]; many: boolean }
+  | { kind: 'pick'; title?: string; placeHolder?: string; items: string[]; descriptions: (string | undefined)[]; many: boolean }
   | { kind: 'input'; title?: string; prompt?: string; value?: string; password: boolean };
 
 /** An action or item label (labels for a multi-pick; codicons may be left out), the text typed, or undefined (Escape). */
@@ -77,8 +77,8 @@ export class Prompts {
   }
 
   private pickRequest(items: readonly vscode.QuickPickItem[], options: vscode.QuickPickOptions, many: boolean): PromptRequest {
-    const labels = items.filter(i => i.kind !== vscode.QuickPickItemKind.Separator).map(i => i.label);
-    return { kind: 'pick', title: options.title, placeHolder: options.placeHolder, items: labels, many };
+    const usable = items.filter(i => i.kind !== vscode.QuickPickItemKind.Separator);
+    return { kind: 'pick', title: options.title, placeHolder: options.placeHolder, items: usable.map(i => i.label), descriptions: usable.map(i => i.description), many };
   }
 
   private find<T extends vscode.QuickPickItem>(items: readonly T[], answer: string): T | undefined {

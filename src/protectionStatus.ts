@@ -1,11 +1,14 @@
 import * as vscode from 'vscode';
 import { COMMANDS, PROTECTION_ITEM, SIDES } from './constants';
+import { ClearDataNotice } from './clearDataNotice';
 import type { ExtensionEngine, TlsCapabilities } from './extensionEngine';
-import type { CopyResult, Site } from './fxp';
+import type { CopyResult, DataProtection, Site } from './fxp';
 import type { Log } from './log';
 import type { PairState } from './pairState';
 import type { Prompts } from './prompts';
-import { hasTls, NO_MUTUAL_AUTHENTICATION, pairProtection, type LastCopy, type ProtectionState, type ProtectionSummary } from './protection';
+import {
+  expectedProtection, hasTls, NO_MUTUAL_AUTHENTICATION, pairProtection, type LastCopy, type ProtectionState, type ProtectionSummary,
+} from './protection';
 
 const ICONS: Record<ProtectionState, string> = { encrypted: '$(lock)', clear: '$(unlock)', unknown: '$(shield)', blocked: '$(warning)' };
 
@@ -16,16 +19,18 @@ const pairKey = (x: string, y: string) => [x, y].sort().join('\0');
  * The open pair's data protection at a glance: a status bar item ("TLS FXP (SSCN)", "clear data",
  * "relay (TLS)") whose tooltip explains it, from the sites' TLS, what their servers offer once connected,
  * the pair's policy, and the channel of the last copy between them. Says once per session, at the first
- * TLS FXP copy, that the two servers do not authenticate each other.
+ * TLS FXP copy, that the two servers do not authenticate each other; and before the first copy of a pair
+ * whose file data will cross unencrypted, that it will.
  */
 export class ProtectionStatus implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly caps = new Map<string, TlsCapabilities>();
-  private readonly probing = new Set<string>();
+  private readonly probing = new Map<string, Promise<TlsCapabilities | undefined>>();
   private readonly last = new Map<string, LastCopy>();
   private toldAboutAuthentication = false;
   private tooltipText = '';
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly clearData: ClearDataNotice;
 
   constructor(
     private readonly state: PairState,
@@ -33,7 +38,9 @@ export class ProtectionStatus implements vscode.Disposable {
     private readonly prompts: Prompts,
     private readonly log: Log,
     settingsChanged: vscode.Event<void>,
+    workspaceState: vscode.Memento,
   ) {
+    this.clearData = new ClearDataNotice(workspaceState, prompts, log);
     this.item = vscode.window.createStatusBarItem(PROTECTION_ITEM, vscode.StatusBarAlignment.Left, 9);
     this.item.name = 'FXP data protection';
     this.item.command = COMMANDS.diagnose;
@@ -61,6 +68,35 @@ export class ProtectionStatus implements vscode.Disposable {
       caps: { a: this.caps.get(capsKey(a)), b: this.caps.get(capsKey(b)) },
       last: this.last.get(pairKey(a.name, b.name)),
     });
+  }
+
+  /**
+   * Before a copy from `source`: for each destination whose file data will cross the network unencrypted
+   * (plain FTP, or clear-data FXP the policy allows), the user is told once per pair and session.
+   */
+  async beforeCopy(source: Site, destinations: readonly Site[], policy: DataProtection): Promise<void> {
+    for (const destination of destinations) {
+      const [a, b] = await Promise.all([this.capabilitiesOf(source), this.capabilitiesOf(destination)]);
+      const expected = expectedProtection({ a: source, b: destination, policy, relay: 'ask', caps: { a, b } });
+      if (expected.state === 'clear') this.clearData.tell(source, destination, expected);
+    }
+  }
+
+  /** SSCN/CPSV of a TLS site, asked for once (undefined: plain FTP, or the login failed: the copy will say why). */
+  private capabilitiesOf(site: Site): Promise<TlsCapabilities | undefined> {
+    if (!hasTls(site)) return Promise.resolve(undefined);
+    const key = capsKey(site);
+    const known = this.caps.get(key);
+    if (known) return Promise.resolve(known);
+    let asking = this.probing.get(key);
+    if (!asking) {
+      asking = this.engine.capabilities(site).then(caps => {
+        this.caps.set(key, caps);
+        return caps;
+      }, () => undefined).finally(() => this.probing.delete(key));
+      this.probing.set(key, asking);
+    }
+    return asking;
   }
 
   /** The status bar item's text and tooltip (tests read them). */
@@ -101,14 +137,7 @@ export class ProtectionStatus implements vscode.Disposable {
   private probe(): void {
     for (const side of SIDES) {
       const site = this.state.get(side)?.site;
-      if (!site || !hasTls(site)) continue;
-      const key = capsKey(site);
-      if (this.caps.has(key) || this.probing.has(key)) continue;
-      this.probing.add(key);
-      this.engine.capabilities(site).then(caps => {
-        this.caps.set(key, caps);
-        this.update();
-      }, () => undefined).finally(() => this.probing.delete(key));
+      if (site && hasTls(site) && !this.caps.has(capsKey(site))) void this.capabilitiesOf(site).then(caps => caps && this.update());
     }
   }
 

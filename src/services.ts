@@ -45,4 +45,5 @@ export interface Services {
 export interface ExtensionApi extends Services {
   logUri: vscode.Uri;
   globalStorageUri: vscode.Uri;
+  workspaceState: vscode.Memento;
 }

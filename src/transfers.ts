@@ -9,8 +9,8 @@ import { rmSync } from 'fs';
 import { copyEvents } from './extensionEngine';
 import {
   baseName, cancelledError, FolderJob, FxpError, joinPath, parentPath, planFileCopy, planFolderCopies, resolvePath,
-  type CopyResult, type DataProtection, type EntryKind, type ErrorRecord, type FolderPlan, type FxpEngine, type JobOptions,
-  type JobProgress, type JobReport, type Journal, type RelayMode, type Site,
+  type CopyResult, type DataProtection, type EntryKind, type ErrorRecord, type FolderPlan, type FxpEngine, type JobFile, type JobOptions,
+  type JobPart, type JobProgress, type JobReport, type Journal, type RelayMode, type Site,
 } from './fxp';
 import { isClearBetweenTls } from './protection';
 import type { ExistsChoice } from './siteConfig';
@@ -49,7 +49,28 @@ export interface TransferProgress {
   bytesPerSecond?: number;
   etaSeconds?: number;
   /** Files being copied right now. */
-  current: string[];
+  files: ActiveFile[];
+}
+
+/** A file being copied right now. */
+export interface ActiveFile {
+  /** Names the file to {@link TransferControl.cancelFile}. */
+  readonly key: string;
+  /** Source path. */
+  path: string;
+  /** Destination site name. */
+  destination: string;
+  /** Destination path. */
+  target: string;
+  size: number;
+  /** Bytes at the destination so far (as far as the engine could observe them). */
+  bytes: number;
+}
+
+/** A running transfer, for the user's hand on it. */
+export interface TransferControl {
+  /** Stops one file (ABOR on both servers if it is being copied); the others go on. False: it is not running or waiting any more. */
+  cancelFile(key: string): boolean;
 }
 
 export interface TransferHooks {
@@ -58,6 +79,8 @@ export interface TransferHooks {
   /** FXP was refused: may the data go through this machine? Asked at most once per transfer. */
   confirmRelay?(reason: FxpError): Promise<boolean>;
   onProgress?(progress: TransferProgress): void;
+  /** The job runs: single files can be cancelled from now on. */
+  onJob?(control: TransferControl): void;
 }
 
 export interface Destination {
@@ -111,12 +134,26 @@ export interface CopiedFile {
   clearBetweenTls?: boolean;
 }
 
+export interface CancelledFile {
+  /** Source path. */
+  path: string;
+  /** Destination site. */
+  site: Site;
+  /** Destination path. */
+  target: string;
+  /** What is left of it at the destination (undefined: nothing, or not known). */
+  bytes?: number;
+  deleted?: boolean;
+}
+
 export interface TransferReport {
   copied: CopiedFile[];
   /** Source paths not copied: the user said skip, or the exists-rule did. */
   skipped: string[];
   /** Files that failed for a reason of their own (missing, no permission, verification); the others were copied. */
   failed: { path: string; error: FxpError }[];
+  /** Files the user cancelled one by one ("Cancel a File…"); the others went on. */
+  cancelled: CancelledFile[];
   /** Destination folders created or already there. */
   folders: string[];
   /** Bytes sent in this transfer (a resumed file counts from its restart offset). */
@@ -234,16 +271,46 @@ async function settleConflicts(plans: FolderPlan[], hooks: TransferHooks, destin
   }
 }
 
-function toProgress(p: JobProgress): TransferProgress {
-  return {
-    filesDone: p.filesDone + p.filesSkipped + p.filesFailed + p.filesCancelled,
-    filesTotal: p.filesTotal,
-    bytesDone: p.bytesDone,
-    bytesTotal: p.bytesTotal,
-    bytesPerSecond: p.bytesPerSecond,
-    etaSeconds: p.etaSeconds,
-    current: p.active.map(a => a.path),
-  };
+const fileKey = (destination: string, path: string) => `${destination}\0${path}`;
+
+/** The files of a job that are being copied now, from its file events: what progress lists and "Cancel a File…" offers. */
+class RunningFiles {
+  private readonly parts: Map<JobFile, JobPart>;
+  private readonly running = new Map<string, { part: JobPart; file: JobFile }>();
+
+  constructor(private readonly job: FolderJob) {
+    this.parts = new Map(job.job.parts.flatMap(part => part.files.map(file => [file, part] as const)));
+  }
+
+  event(file: JobFile, running: boolean): void {
+    const part = this.parts.get(file);
+    if (!part) return;
+    const key = fileKey(part.destination.site.name, file.path);
+    if (running) this.running.set(key, { part, file });
+    else this.running.delete(key);
+  }
+
+  progress(p: JobProgress): TransferProgress {
+    const files = [...this.running].map(([key, { part, file }]): ActiveFile => {
+      const target = resolvePath(part.destination.path, file.target);
+      const measured = p.active.find(a => a.path === file.path && a.destination === target);
+      return { key, path: resolvePath(part.source.path, file.path), destination: part.destination.site.name, target, size: file.size, bytes: measured?.bytes ?? 0 };
+    });
+    return {
+      filesDone: p.filesDone + p.filesSkipped + p.filesFailed + p.filesCancelled,
+      filesTotal: p.filesTotal,
+      bytesDone: p.bytesDone,
+      bytesTotal: p.bytesTotal,
+      bytesPerSecond: p.bytesPerSecond,
+      etaSeconds: p.etaSeconds,
+      files,
+    };
+  }
+
+  cancel(key: string): boolean {
+    const entry = this.running.get(key);
+    return entry !== undefined && this.job.cancelFile(entry.file.path, entry.part.destination.site.name);
+  }
 }
 
 const copyKey = (site: string, path: string) => `${site}\0${path}`;
@@ -259,12 +326,14 @@ async function runJob(engine: FxpEngine, request: JobRequest, create: (options: 
   let fatal: FxpError | undefined;
   const channels = new Map<string, CopyResult>();
   const watching = copyEvents(engine)?.onDidCopy(result => channels.set(copyKey(result.destination.site, result.destination.path), result));
+  let running: RunningFiles | undefined;
   const job = create({
     relay: request.relay,
     signal,
     confirmRelay: hooks.confirmRelay ? reason => (relayAnswer ??= hooks.confirmRelay!(reason)) : undefined,
-    onProgress: p => hooks.onProgress?.(toProgress(p)),
+    onProgress: p => running && hooks.onProgress?.(running.progress(p)),
     onFile: event => {
+      running?.event(event.file, event.running);
       const error = event.file.state === 'failed' ? event.file.error : undefined;
       if (error && !fatal && !FILE_LEVEL.has(error.code)) {
         // Every other file would fail the same way (FXP refused, login, connection): stop here.
@@ -273,6 +342,9 @@ async function runJob(engine: FxpEngine, request: JobRequest, create: (options: 
       }
     },
   });
+  const tracker = new RunningFiles(job);
+  running = tracker;
+  hooks.onJob?.({ cancelFile: key => tracker.cancel(key) });
   let report: JobReport;
   try {
     report = await job.run();
@@ -302,8 +374,10 @@ async function runJob(engine: FxpEngine, request: JobRequest, create: (options: 
   });
   const failed = files.filter(f => f.file.state === 'failed')
     .map(f => ({ path: f.path, error: errorFromRecord(f.file.error ?? { code: 'PROTOCOL', message: f.file.reason, text: f.file.reason }) }));
+  const cancelled = files.filter(f => f.file.state === 'cancelled')
+    .map(f => ({ path: f.path, site: f.sites[1], target: f.target, bytes: f.file.bytes, deleted: f.file.deleted }));
   return {
-    copied, skipped: files.filter(f => f.file.state === 'skipped').map(f => f.path), failed,
+    copied, skipped: files.filter(f => f.file.state === 'skipped').map(f => f.path), failed, cancelled,
     folders: job.job.parts.flatMap(p => [p.destination.path, ...p.dirs.map(d => resolvePath(p.destination.path, d))]),
     bytes: report.bytes.sent, seconds: report.seconds, job: report,
   };

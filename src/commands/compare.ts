@@ -93,6 +93,7 @@ export async function syncAToB(s: Services): Promise<TransferReport | undefined>
   if (choice !== SYNC) return undefined;
   const { parallel, dataProtection } = s.state.options();
   s.log.info(`Sync ${report.a} → ${report.b}: ${sum.files} files, ${sum.dirs} folders`);
+  await s.protection.beforeCopy(a.site, [b.site], dataProtection);
   try {
     const journalPath = s.journals.newPath();
     const result = await s.jobs.run(`FXP: Sync ${a.site.name} → ${b.site.name}`, job => s.journals.hold(journalPath, () => runPlanned(s.engine, [plan], {

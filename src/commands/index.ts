@@ -6,7 +6,7 @@ import { deleteEntries, newFolder, rename } from './files';
 import { copyToSeveralSites, previewTransfer, resumeTransfers } from './jobs';
 import { connect, diagnose, disconnect, openFolder, openSitePair, parentFolder, refresh, saveSitePair, swapSites } from './pair';
 import { addSite, editSite, forgetPassword, forgetTrustedCertificates, removeSite } from './sites';
-import { cancelTransfers, copyToOtherSite, transfer } from './transfer';
+import { cancelFile, cancelTransfers, copyToOtherSite, transfer } from './transfer';
 
 type Handler = (s: Services, ...args: unknown[]) => unknown;
 
@@ -30,6 +30,7 @@ export function commandTable(): Record<string, Handler> {
     [COMMANDS.diagnose]: diagnose,
     [COMMANDS.showLog]: s => s.log.show(),
     [COMMANDS.cancelTransfers]: cancelTransfers,
+    [COMMANDS.cancelFile]: cancelFile,
     [COMMANDS.forgetPassword]: forgetPassword,
     [COMMANDS.forgetTrustedCertificates]: forgetTrustedCertificates,
     [COMMANDS.resumeTransfers]: resumeTransfers,

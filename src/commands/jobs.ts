@@ -4,6 +4,7 @@ import { COMMANDS, type Side } from '../constants';
 import { baseName, cancelledError, credentialKey, describePlan, parentPath, type FolderPlan, type JournalSummary } from '../fxp';
 import { otherSide } from '../pairState';
 import type { Services } from '../services';
+import { PAIR_DEFAULTS } from '../siteConfig';
 import { planTransfer, resumeTransfer, runTransfer, type TransferItem, type TransferReport } from '../transfers';
 import { isCopyRequest } from '../tree/dragAndDrop';
 import { browseRemote } from './browse';
@@ -66,6 +67,9 @@ async function resumeJob(s: Services, summary: JournalSummary): Promise<Transfer
   const source = first!.source.site.name;
   const to = [...new Set(journal.job.parts.map(p => p.destination.site.name))].join(', ');
   s.log.info(`Resuming ${summaryLine(summary)} from ${summary.path}`);
+  for (const part of journal.job.parts) {
+    await s.protection.beforeCopy(part.source.site, [part.destination.site], journal.job.options.dataProtection ?? PAIR_DEFAULTS.dataProtection);
+  }
   const report = await s.jobs.run(`FXP: resuming ${source} → ${to}`, job => s.journals.hold(summary.path, () => resumeTransfer(s.engine, journal, {
     signal: job.signal, hooks: transferHooks(s, job, { from: source, to, relay: () => 'ask' }),
   })));
@@ -112,6 +116,7 @@ export async function copyToSeveralSites(s: Services, arg: unknown, args: unknow
   const { exists, exclude, parallel, dataProtection } = s.state.options();
   const to = picked.map(p => p.label).join(', ');
   s.log.info(`Copy ${items.map(i => i.path).join(', ')} from ${src.site.name} to ${to} (folder ${folder}, exists ${exists})`);
+  await s.protection.beforeCopy(src.site, picked.map(p => p.entry.site), dataProtection);
   const journalPath = s.journals.newPath();
   const report = await s.jobs.run(`FXP: ${src.site.name} → ${to}`, job => s.journals.hold(journalPath, () => runTransfer(s.engine, {
     source: src.site, items, destination: first!, folder, moreDestinations: rest.map(site => ({ site, folder })),

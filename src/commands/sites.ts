@@ -10,24 +10,28 @@ import { siteFromConfig, stripUndefined, type SiteConfig } from '../siteConfig';
 import { openSite } from './pair';
 import { isSide, pickSite, required, siteFromArgs } from './pick';
 
-const SECURITY_ITEMS: { label: string; value: Site['security']; detail: string }[] = [
-  { label: 'none', value: 'none', detail: 'Plain FTP: the password and data travel unencrypted.' },
-  { label: 'explicit', value: 'explicit', detail: 'FTPS with AUTH TLS on the normal port (usually 21).' },
-  { label: 'implicit', value: 'implicit', detail: 'FTPS, TLS from the first byte (usually port 990).' },
+type EnumItem<T> = { label: string; value: T; description?: string; detail: string };
+
+/** TLS first: a new site is offered encryption before plain FTP (the settings' default stays "none", for existing entries). */
+const SECURITY_ITEMS: EnumItem<Site['security']>[] = [
+  { label: '$(lock) explicit TLS', value: 'explicit', description: 'recommended', detail: 'FTPS with AUTH TLS on the normal port (usually 21): the password and the data are encrypted.' },
+  { label: '$(lock) implicit TLS', value: 'implicit', detail: 'FTPS, TLS from the first byte (usually port 990).' },
+  { label: '$(unlock) none', value: 'none', description: 'the password and data travel in clear', detail: 'Plain FTP: anyone on the network path can read the password and the files.' },
 ];
-const PASSIVE_ITEMS: { label: string; value: Site['passiveAddress']; detail: string }[] = [
+const PASSIVE_ITEMS: EnumItem<Site['passiveAddress']>[] = [
   { label: 'auto', value: 'auto', detail: 'Use the server\'s own address when a PASV reply names another host (NAT, or a server pointing elsewhere).' },
   { label: 'control', value: 'control', detail: 'Always use the control connection\'s address.' },
   { label: 'reply', value: 'reply', detail: 'Trust the address in the PASV reply.' },
 ];
-const FXP_ITEMS: { label: string; value: Site['fxpPolicy']; detail: string }[] = [
+const FXP_ITEMS: EnumItem<Site['fxpPolicy']>[] = [
   { label: 'fxp-then-relay', value: 'fxp-then-relay', detail: 'Server to server; if refused, relay through this machine when the pair allows it.' },
   { label: 'fxp-only', value: 'fxp-only', detail: 'Server to server only; never through this machine.' },
   { label: 'relay-only', value: 'relay-only', detail: 'Always through this machine (for servers that never allow FXP).' },
 ];
 
-async function pickEnum<T extends string>(s: Services, title: string, items: { label: string; value: T; detail: string }[], current?: T): Promise<T> {
-  const picked = await s.prompts.pick(items.map(i => ({ ...i, description: i.value === current ? 'current' : undefined })), { title, ignoreFocusOut: true });
+async function pickEnum<T extends string>(s: Services, title: string, items: EnumItem<T>[], current?: T): Promise<T> {
+  const described = items.map(i => ({ ...i, description: [i.description, i.value === current ? 'current' : undefined].filter(Boolean).join(' · ') || undefined }));
+  const picked = await s.prompts.pick(described, { title, ignoreFocusOut: true });
   return required(picked).value;
 }
 
@@ -69,7 +73,7 @@ export async function addSite(s: Services): Promise<string> {
   const title = 'FXP: Add Site';
   const name = await input(s, title, { prompt: 'Name of the site (shown in the views and messages)', validateInput: validateName(s) });
   const host = hostOf(await input(s, title, { prompt: 'Host name or IP address', placeHolder: 'ftp.example.com', validateInput: validateHost }));
-  const security = await pickEnum(s, `${title}: security`, SECURITY_ITEMS, 'none');
+  const security = await pickEnum(s, `${title}: security`, SECURITY_ITEMS);
   const port = Number(await input(s, title, { prompt: 'Port', value: security === 'implicit' ? '990' : String(SITE_DEFAULTS.port), validateInput: validatePort }));
   const user = await input(s, title, { prompt: 'User name', value: SITE_DEFAULTS.user, validateInput: validateUser });
   const config: SiteConfig = stripUndefined({ name, host, port, user, security });

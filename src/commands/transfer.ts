@@ -1,18 +1,17 @@
-/** Copy to Other Site (also what a drop runs), Transfer… (keyboard), Cancel Transfers, and what every transfer shares. */
+/** Copy to Other Site (also what a drop runs), Transfer… (keyboard), Cancel Transfers, Cancel a File…, and what every transfer shares. */
 import * as vscode from 'vscode';
-import type { Side } from '../constants';
 import { formatBytes, formatDuration } from '../format';
-import { isFxpError, type FxpError, type RelayMode } from '../fxp';
+import { isFxpError, type FxpError, type RelayMode, type Site } from '../fxp';
 import type { JobHandle } from '../jobs';
 import { otherSide } from '../pairState';
 import type { Services } from '../services';
-import type { RelayChoice } from '../siteConfig';
+import { PAIR_DEFAULTS, type RelayChoice } from '../siteConfig';
 import {
   runTransfer, type Conflict, type ConflictAnswer, type ConflictChoice, type TransferHooks, type TransferItem, type TransferReport, type TransferRequest,
 } from '../transfers';
 import { isCopyRequest, type CopyRequest } from '../tree/dragAndDrop';
 import { browseRemote } from './browse';
-import { pickSide, targetEntries } from './pick';
+import { pickSide, required, targetEntries } from './pick';
 
 export async function copyToOtherSite(s: Services, arg: unknown, args: unknown): Promise<TransferReport | undefined> {
   if (isCopyRequest(arg)) return runCopy(s, arg);
@@ -53,6 +52,33 @@ export function cancelTransfers(s: Services): void {
   if (count === 0) void vscode.window.setStatusBarMessage('FXP: no transfer is running', 4000);
 }
 
+/**
+ * Cancel a File…: the files being copied now, across every running transfer, with how far each is; the
+ * picked ones stop (ABOR on both servers), their transfers go on with the rest. (A progress notification
+ * cannot carry a button of its own, so this is a command.) Returns how many were cancelled.
+ */
+export async function cancelFile(s: Services): Promise<number> {
+  const active = s.jobs.activeFiles();
+  if (active.length === 0) {
+    void s.prompts.message('info', 'FXP: no file is being copied right now.');
+    return 0;
+  }
+  const jobs = new Set(active.map(a => a.job)).size;
+  const picked = required(await s.prompts.pickMany(active.map(({ job, file }) => ({
+    label: file.path,
+    description: `→ ${file.destination}:${file.target} · ${formatBytes(file.bytes)} of ${formatBytes(file.size)}`,
+    detail: jobs > 1 ? job.title : undefined,
+    job, file,
+  })), { title: 'FXP: Cancel a File', placeHolder: 'The files picked stop; the rest of their transfer goes on', ignoreFocusOut: true }));
+  let count = 0;
+  for (const { job, file } of picked) {
+    const cancelled = s.jobs.cancelFile(job, file);
+    if (cancelled) count++;
+    s.log.info(`Cancel a File: ${file.path} → ${file.destination}:${file.target} ${cancelled ? `cancelled at ${formatBytes(file.bytes)}` : 'had finished already'}`);
+  }
+  return count;
+}
+
 /** A copy between the two views as the open pair's settings say: exists-rule, exclude, parallel, data protection. */
 export function pairRequest(s: Services, request: CopyRequest): Omit<TransferRequest, 'signal' | 'hooks' | 'journalPath'> {
   const src = s.state.require(request.from);
@@ -72,6 +98,7 @@ export async function runCopy(s: Services, request: CopyRequest): Promise<Transf
   const from = base.source.name;
   const to = base.destination.name;
   s.log.info(`Copy ${request.items.map(i => i.path).join(', ')} from ${from} to ${to}:${base.folder} (relay ${relay}, exists ${base.exists}, data protection ${base.dataProtection})`);
+  await s.protection.beforeCopy(base.source, [base.destination], base.dataProtection ?? PAIR_DEFAULTS.dataProtection);
   try {
     const report = await s.jobs.run(`FXP: ${from} → ${to}`, job => s.journals.hold(base.journalPath, () => runTransfer(s.engine, {
       ...base, signal: job.signal, hooks: transferHooks(s, job, { from, to, relay: () => s.state.relayChoice(), remember: c => s.state.setRelayChoice(c) }),
@@ -79,7 +106,10 @@ export async function runCopy(s: Services, request: CopyRequest): Promise<Transf
     reportTransfer(s, report, from);
     return report;
   } catch (err) {
-    if (isFxpError(err, 'CANCELLED') && err.partial) void offerPartialCleanup(s, err, request.to);
+    if (isFxpError(err, 'CANCELLED') && err.partial) {
+      const { path, bytes } = err.partial;
+      void offerPartialCleanup(s, 'Transfer cancelled.', [{ site: base.destination, path, bytes }], '"Resume Interrupted Transfers" or copying it again continues it.');
+    }
     if (isFxpError(err, 'FXP_IMPOSSIBLE') && s.state.relayChoice() === 'never') {
       err.next = `This pair's setting says relay "never" (fxp.sitePairs › relay), so nothing was copied through this machine.`;
     }
@@ -104,6 +134,7 @@ export function transferHooks(s: Services, job: JobHandle, relay: RelayContext):
     askConflict: conflict => askConflict(s, conflict),
     confirmRelay: reason => confirmRelay(s, reason, relay),
     onProgress: p => job.report(p),
+    onJob: control => job.attach(control),
   };
 }
 
@@ -114,8 +145,10 @@ export function reportTransfer(s: Services, report: TransferReport, source: stri
   const relayed = report.copied.length - fxp;
   const how = [fxp ? `${fxp} by FXP` : '', relayed ? `${relayed} relayed through this machine` : ''].filter(Boolean).join(', ');
   const text = `Copied ${report.copied.length} file${report.copied.length === 1 ? '' : 's'} (${formatBytes(report.bytes)}) from ${source} to ${destinations.join(', ')}`
-    + `${how ? `: ${how}` : ''}${report.skipped.length ? `; skipped ${report.skipped.length}` : ''} in ${formatDuration(report.seconds)}`;
+    + `${how ? `: ${how}` : ''}${report.skipped.length ? `; skipped ${report.skipped.length}` : ''}`
+    + `${report.cancelled.length ? `; cancelled ${report.cancelled.length}` : ''} in ${formatDuration(report.seconds)}`;
   s.log.info(text);
+  reportCancelled(s, report);
   const channels = [...new Set(report.copied.map(c => c.channel).filter((c): c is string => c !== undefined))];
   if (channels.length) s.log.info(`Data channel: ${channels.join('; ')}`);
   for (const part of report.job.parts) {
@@ -206,16 +239,40 @@ async function confirmRelay(s: Services, reason: FxpError, context: RelayContext
   return allowed;
 }
 
-async function offerPartialCleanup(s: Services, err: FxpError, side: Side): Promise<void> {
-  const partial = err.partial!;
-  const remove = 'Delete Incomplete File';
-  const choice = await s.prompts.message('info',
-    `Transfer cancelled. ${partial.site} keeps the incomplete ${partial.path}${partial.bytes !== undefined ? ` (${formatBytes(partial.bytes)})` : ''}; `
-    + '"Resume Interrupted Transfers" or copying it again continues it.',
-    {}, remove);
+/** Files cancelled one by one: listed, and what is left of them offered for deleting (kept by default, for resuming). */
+function reportCancelled(s: Services, report: TransferReport): void {
+  for (const f of report.cancelled) {
+    const left = f.deleted ? 'deleted' : f.bytes !== undefined ? `${formatBytes(f.bytes)} left there` : 'nothing left there';
+    s.log.info(`Cancelled (your choice): ${f.path} → ${f.site.name}:${f.target}, ${left}`);
+  }
+  const partials = report.cancelled.filter(f => !f.deleted && (f.bytes ?? 0) > 0).map(f => ({ site: f.site, path: f.target, bytes: f.bytes }));
+  const n = report.cancelled.length;
+  void offerPartialCleanup(s, `${n} file${n === 1 ? ' was' : 's were'} cancelled: ${report.cancelled.map(f => f.path).join(', ')}.`, partials,
+    'copying it again offers to resume it.');
+}
+
+interface PartialFile {
+  site: Site;
+  path: string;
+  bytes?: number;
+}
+
+/** A cancel left incomplete files: kept (for resuming) unless the user deletes them. */
+async function offerPartialCleanup(s: Services, what: string, partials: PartialFile[], resume: string): Promise<void> {
+  if (partials.length === 0) return;
+  const one = partials.length === 1;
+  const remove = one ? 'Delete Incomplete File' : 'Delete Incomplete Files';
+  const list = partials.map(p => `${p.path}${p.bytes !== undefined ? ` (${formatBytes(p.bytes)})` : ''}`).join(', ');
+  const sites = [...new Set(partials.map(p => p.site.name))].join(', ');
+  const choice = await s.prompts.message('info', `${what} ${sites} keep${sites.includes(', ') ? '' : 's'} the incomplete ${list}; ${resume}`, {}, remove);
   if (choice !== remove) return;
   await s.runner.run('delete incomplete file', async () => {
-    await s.engine.deleteFile(s.state.require(side).site, partial.path);
-    s.trees[side].refresh();
+    for (const p of partials) {
+      await s.engine.deleteFile(p.site, p.path);
+      s.log.info(`Deleted the incomplete ${p.site.name}:${p.path}`);
+    }
+    for (const side of ['A', 'B'] as const) {
+      if (partials.some(p => p.site.name === s.state.get(side)?.site.name)) s.trees[side].refresh();
+    }
   });
 }

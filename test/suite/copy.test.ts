@@ -3,6 +3,7 @@ import { randomBytes } from 'crypto';
 import { existsSync, readFileSync } from 'fs';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../src/constants';
+import type { PairConfig } from '../../src/siteConfig';
 import type { TransferReport } from '../../src/transfers';
 import type { CopyRequest } from '../../src/tree/dragAndDrop';
 import { isEntryNode } from '../../src/tree/nodes';
@@ -71,5 +72,36 @@ describe('Copy to Other Site', () => {
     });
     assert.match(log, /fxp\.copyToOtherSite failed.*FXP from vsftpd-nofxp to pure-ftpd is not possible/);
     assert.match(log, /This pair's setting says relay "never"/);
+  });
+
+  it('relays through this machine when the pair says relay "always", byte-exact, and still tells the user', async () => {
+    const fxp = extension();
+    const refusing = server('vsftpd-nofxp');
+    const pure = server('pure-ftpd');
+    const data = randomBytes(150_000);
+    putFile(refusing, '/always/file.bin', data);
+    makeDir(pure, '/always-in');
+    const pair: PairConfig = { name: 'always relay pair', siteA: 'vsftpd-nofxp', siteB: 'pure-ftpd', folderA: '/always', folderB: '/always-in', relay: 'always' };
+    await fxp.settings.writePair('workspace', pair.name, pair);
+    fxp.prompts.answerWith(() => undefined);
+    try {
+      await waitFor('the pair', () => fxp.settings.pair(pair.name));
+      await vscode.commands.executeCommand(COMMANDS.openSitePair, pair.name);
+      assert.strictEqual(fxp.state.relayChoice(), 'always');
+      const request: CopyRequest = { kind: 'copyRequest', from: 'A', items: [{ path: '/always/file.bin', kind: 'file', size: data.length }], to: 'B', folder: '/always-in' };
+      const report = await vscode.commands.executeCommand<TransferReport>(COMMANDS.copyToOtherSite, request);
+      assert.ok(report, 'the copy completed');
+      assert.deepStrictEqual(report.copied.map(c => c.mode), ['relay']);
+      assert.ok(readFileSync(diskPath(pure, '/always-in/file.bin')).equals(data), 'byte-exact on Site B\'s disk');
+      assert.ok(!fxp.prompts.shown.some(r => r.kind === 'message' && r.modal), 'nothing was asked');
+      const told = fxp.prompts.shown.find(r => r.kind === 'message' && /was refused, so this copy is relayed/.test(r.message));
+      assert.match(told?.kind === 'message' ? told.message : '', /The data then flows through this machine: downloaded from vsftpd-nofxp and uploaded to pure-ftpd.*relay "always"/);
+      const log = read(await logFile(fxp));
+      assert.match(log, /\[warning\] FXP refused \(.*\); relaying through this machine \(pair setting relay: always\)/);
+      assert.match(log, /Copied 1 file \(.*\) from vsftpd-nofxp to pure-ftpd: 1 relayed through this machine/);
+    } finally {
+      fxp.prompts.answerWith(undefined);
+      await fxp.settings.writePair('workspace', pair.name, undefined);
+    }
   });
 });

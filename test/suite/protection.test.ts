@@ -1,10 +1,14 @@
 import * as assert from 'assert';
 import { randomBytes } from 'crypto';
-import { mkdtempSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import * as vscode from 'vscode';
-import { COMMANDS } from '../../src/constants';
+import { ClearDataNotice, DONT_SHOW_FOR_PAIR } from '../../src/clearDataNotice';
+import { COMMANDS, WORKSPACE_STATE_KEYS } from '../../src/constants';
+import { credentialKey } from '../../src/fxp';
+import type { PromptRequest } from '../../src/prompts';
+import { expectedProtection } from '../../src/protection';
 import type { PairConfig } from '../../src/siteConfig';
 import type { TransferReport } from '../../src/transfers';
 import type { CopyRequest } from '../../src/tree/dragAndDrop';
@@ -115,9 +119,11 @@ describe('data protection between TLS sites', () => {
     assert.strictEqual(report.copied[0]!.encrypted, false);
     assert.strictEqual(report.copied[0]!.clearBetweenTls, true);
     assert.strictEqual(fxp.protection.text, '$(unlock) FXP: clear data');
-    const warning = fxp.prompts.shown.find(r => r.kind === 'message' && r.severity === 'warning' && /UNENCRYPTED/.test(r.message));
+    const warning = fxp.prompts.shown.find(r => r.kind === 'message' && r.severity === 'warning' && /crossed the network UNENCRYPTED/.test(r.message));
     assert.ok(warning, JSON.stringify(fxp.prompts.shown));
     assert.match(warning.kind === 'message' ? warning.message : '', /crossed the network UNENCRYPTED between tls-only a and tls-only b \(clear-data FXP\), although both servers speak TLS/);
+    const notice = fxp.prompts.shown.findIndex(r => r.kind === 'message' && /^Copying from tls-only a to tls-only b: the file data will cross the network UNENCRYPTED/.test(r.message));
+    assert.ok(notice >= 0 && notice < fxp.prompts.shown.indexOf(warning), 'told before the copy as well as after it');
     assert.match(read(await logFile(fxp)), /\[warning\] The file data of 1 file crossed the network UNENCRYPTED/);
   });
 
@@ -133,5 +139,77 @@ describe('data protection between TLS sites', () => {
       return /fxp\.copyToOtherSite failed.*no SSCN or CPSV/.test(text) ? text : undefined;
     });
     assert.match(log, /does not allow clear data/);
+  });
+
+  it('says before the first copy of a pair that its file data will cross unencrypted (clear-data FXP allowed); "Don\'t Show Again for This Pair" is kept in the workspace', async () => {
+    const fxp = extension();
+    const [a, b] = ['tls-only a', 'tls-only b'].map(name => sites.find(s => s.name === name)!);
+    const seen: PromptRequest[] = [];
+    fxp.prompts.answerWith(request => {
+      seen.push(request);
+      return request.kind === 'message' && /will cross the network UNENCRYPTED/.test(request.message) ? DONT_SHOW_FOR_PAIR : undefined;
+    });
+    // This session's notice for the pair was given by the test before: the notice of a new session.
+    const notice = new ClearDataNotice(fxp.workspaceState, fxp.prompts, fxp.log);
+    await openPair({ name: 'clear pair', siteA: 'tls-only a', siteB: 'tls-only b', folderA: '/', folderB: '/', dataProtection: 'clear-allowed', relay: 'never' });
+    const caps = { a: await fxp.engine.capabilities(a!.site), b: await fxp.engine.capabilities(b!.site) };
+    const summary = expectedProtection({ a: a!.site, b: b!.site, policy: 'clear-allowed', relay: 'never', caps });
+    assert.strictEqual(summary.state, 'clear');
+    await fxp.workspaceState.update(WORKSPACE_STATE_KEYS.clearDataNoticeOff, undefined);
+    assert.strictEqual(notice.tell(a!.site, b!.site, summary), true, 'told in a new session');
+    const told = seen.find(r => r.kind === 'message' && /will cross the network UNENCRYPTED/.test(r.message));
+    assert.ok(told?.kind === 'message');
+    assert.strictEqual(told.modal, false, 'a notice, not a question');
+    assert.match(told.message, /^Copying from tls-only a to tls-only b: the file data will cross the network UNENCRYPTED \(clear data\)\. Neither tls-only a nor tls-only b has SSCN or CPSV, .* This pair allows clear data \(fxp\.sitePairs › dataProtection\)\.$/);
+    assert.deepStrictEqual(told.actions, [DONT_SHOW_FOR_PAIR]);
+    const key = [credentialKey(a!.site), credentialKey(b!.site)].sort().join(' ⇄ ');
+    await waitFor('the choice kept in the workspace state', () => notice.silenced().includes(key));
+    assert.deepStrictEqual(fxp.workspaceState.get(WORKSPACE_STATE_KEYS.clearDataNoticeOff), [key]);
+    const later = new ClearDataNotice(fxp.workspaceState, fxp.prompts, fxp.log);
+    const before = seen.length;
+    assert.strictEqual(later.tell(b!.site, a!.site, summary), false, 'not shown again in a later session, either direction');
+    assert.strictEqual(seen.length, before);
+    await fxp.workspaceState.update(WORKSPACE_STATE_KEYS.clearDataNoticeOff, undefined);
+  });
+});
+
+describe('notice before file data crosses unencrypted (plain FTP)', () => {
+  const extension = useExtension();
+  const sites: FtpdSite[] = [];
+
+  after(async () => {
+    const fxp = extension();
+    fxp.prompts.answerWith(undefined);
+    await stopSites(fxp, sites);
+  });
+
+  it('tells once per pair and session, before the first copy (not modal), and not before the next', async () => {
+    const fxp = extension();
+    const a = await startSite(fxp, 'plain a', '127.0.0.53');
+    const b = await startSite(fxp, 'plain b', '127.0.0.54');
+    sites.push(a, b);
+    const notices: { message: string; modal: boolean; copiedYet: boolean }[] = [];
+    fxp.prompts.answerWith(request => {
+      if (request.kind === 'message' && /UNENCRYPTED/.test(request.message)) {
+        notices.push({ message: request.message, modal: request.modal, copiedYet: existsSync(join(b.root, 'first.bin')) });
+      }
+      return undefined;
+    });
+    fxp.state.openPair(undefined, { site: a.site, folder: '/' }, { site: b.site, folder: '/' });
+    assert.strictEqual(fxp.protection.text, '$(unlock) FXP: plain FTP');
+    for (const name of ['first.bin', 'second.bin']) {
+      const data = randomBytes(50_000);
+      put(a, `/${name}`, data);
+      const request: CopyRequest = { kind: 'copyRequest', from: 'A', items: [{ path: `/${name}`, kind: 'file', size: data.length }], to: 'B', folder: '/' };
+      const report = await vscode.commands.executeCommand<TransferReport>(COMMANDS.copyToOtherSite, request);
+      assert.ok(report, name);
+      assert.ok(disk(b, `/${name}`).equals(data), `${name} byte-exact`);
+    }
+    assert.strictEqual(notices.length, 1, `once: ${JSON.stringify(notices)}`);
+    assert.deepStrictEqual(notices[0], {
+      message: 'Copying from plain a to plain b: the file data will cross the network UNENCRYPTED (plain FTP). plain a and plain b have no TLS set up (fxp.sites › security).',
+      modal: false, copiedYet: false,
+    });
+    assert.match(read(await logFile(fxp)), /\[warning\] Copying from plain a to plain b: the file data will cross the network UNENCRYPTED/);
   });
 });

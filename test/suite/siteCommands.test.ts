@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'os';
 import { join } from 'path';
 import * as vscode from 'vscode';
-import { COMMANDS, VIEW_COMMANDS } from '../../src/constants';
+import { COMMANDS, EXTENSION_ID, VIEW_COMMANDS } from '../../src/constants';
 import type { PromptRequest } from '../../src/prompts';
 import type { ExtensionApi } from '../../src/services';
 import type { PairConfig } from '../../src/siteConfig';
@@ -110,6 +110,10 @@ describe('Add Site…', () => {
     assert.deepStrictEqual(written, { name: 'added site', host: ftpd.host, port: ftpd.port, user: 'adder', security: 'none' }, 'the entry as written');
     const file = readFileSync(settingsFile(), 'utf8');
     assert.match(file, /"name": "added site"/);
+    const security = fxp.prompts.shown.find(r => r.kind === 'pick' && /security/.test(r.title ?? ''));
+    assert.ok(security?.kind === 'pick');
+    assert.deepStrictEqual(security.items, ['$(lock) explicit TLS', '$(lock) implicit TLS', '$(unlock) none'], 'TLS first');
+    assert.deepStrictEqual(security.descriptions, ['recommended', undefined, 'the password and data travel in clear']);
     // The "Open in Site A" answer connects: the password is asked once, then remembered.
     const state = await waitFor('Site A to show the added site', () => (fxp.state.get('A')?.site.name === 'added site' ? fxp.state.get('A') : undefined));
     assert.strictEqual(state.folder, '/');
@@ -122,6 +126,28 @@ describe('Add Site…', () => {
     assert.deepStrictEqual(names(await fxp.trees.A.getChildren(await child(fxp, 'A', 'pub'))), ['file:hello.txt']);
     assert.ok(!readFileSync(settingsFile(), 'utf8').includes(password), 'no password in .vscode/settings.json');
     assert.ok(!read(await logFile(fxp)).includes(password), 'no password in the log');
+  });
+
+  it('offers explicit TLS first and writes it when picked (the settings\' own default stays "none")', async () => {
+    const fxp = extension();
+    answer(fxp, [
+      [input(/^Name of the site/), 'tls site'],
+      [input(/^Host name or IP address/), 'ftp.example.com'],
+      [pick(/security/), 'explicit TLS'],
+      [input(/^Port$/), '21'],
+      [input(/^User name$/), 'me'],
+    ]);
+    try {
+      assert.strictEqual(await vscode.commands.executeCommand<string>(COMMANDS.addSite), 'tls site');
+      const entry = await waitFor('the new site', () => fxp.settings.site('tls site'));
+      assert.deepStrictEqual(entry.config, { name: 'tls site', host: 'ftp.example.com', port: 21, user: 'me', security: 'explicit' });
+      const port = fxp.prompts.shown.find(r => r.kind === 'input' && r.prompt === 'Port');
+      assert.strictEqual(port?.kind === 'input' ? port.value : undefined, '21');
+      const schema = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON.contributes.configuration.properties['fxp.sites'].items.properties.security;
+      assert.strictEqual(schema.default, 'none', 'an entry without "security" still means plain FTP');
+    } finally {
+      await fxp.settings.writeSite('workspace', 'tls site', undefined);
+    }
   });
 });
 

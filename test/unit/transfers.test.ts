@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { FxpEngine, makeSite, type Site } from '../../src/fxp';
-import { decideConflict, runTransfer, type Conflict, type ConflictAnswer, type TransferHooks } from '../../src/transfers';
+import { decideConflict, runTransfer, type Conflict, type ConflictAnswer, type TransferControl, type TransferHooks, type TransferProgress } from '../../src/transfers';
 import { startFtpd, type FtpdServer } from '../ftpd/server';
 
 /** Two in-process FTP servers that allow FXP, on their own loopback addresses. */
@@ -135,6 +135,47 @@ describe('transfers: the engine folder jobs with the user answers, against two F
       source: r, items: [{ path: '/stop', kind: 'dir', size: 0 }], destination: b, folder: '/', relay: 'never', hooks: hooks([]), parallel: 1,
     }), (err: Error & { code?: string }) => err.code === 'FXP_IMPOSSIBLE' && /refusing/.test(err.message),
     'one error for the pair, thrown, rather than a report with six failed files');
+  });
+
+  it('cancels one file on one destination ("Cancel a File…"); the same file on the other destination and the other files finish', async () => {
+    const rootC = mkdtempSync(join(tmpdir(), 'fxp-transfers-c-'));
+    const serverC = await startFtpd({ host: '127.0.0.32', port: 0, root: rootC, users: { u: 'pa' }, allowFxp: true });
+    const c = makeSite({ host: serverC.host, port: serverC.port, user: 'u' }, 'c');
+    try {
+      const files = { '/fan/x.bin': randomBytes(400_000), '/fan/y.bin': randomBytes(400_000) };
+      for (const [path, data] of Object.entries(files)) put(rootA, path, data);
+      servers[0]!.faults.rateBytesPerSec = 200_000;
+      let control: TransferControl | undefined;
+      let cancelled = false;
+      const seen: TransferProgress[] = [];
+      const report = await runTransfer(engine, {
+        source: a, items: [{ path: '/fan', kind: 'dir', size: 0 }], destination: b, folder: '/out', moreDestinations: [{ site: c, folder: '/out' }], relay: 'never',
+        hooks: {
+          ...hooks([]),
+          onJob: given => (control = given),
+          onProgress: p => {
+            seen.push(p);
+            const x = p.files.find(f => f.path === '/fan/x.bin' && f.destination === 'c' && f.bytes > 0);
+            if (x && !cancelled) cancelled = control!.cancelFile(x.key);
+          },
+        },
+      });
+      assert.ok(cancelled, 'x.bin on c was cancelled while it was copied');
+      assert.deepStrictEqual(report.cancelled.map(f => [f.path, f.site.name, f.target]), [['/fan/x.bin', 'c', '/out/fan/x.bin']]);
+      assert.ok((report.cancelled[0]!.bytes ?? 0) < 400_000, 'incomplete');
+      assert.deepStrictEqual(report.copied.map(f => `${f.destination}:${f.target}`).sort(), ['b:/out/fan/x.bin', 'b:/out/fan/y.bin', 'c:/out/fan/y.bin']);
+      for (const [path, data] of Object.entries(files)) assert.ok(read(rootB, `/out${path}`).equals(data), `b${path}`);
+      assert.ok(read(rootC, '/out/fan/y.bin').equals(files['/fan/y.bin']));
+      // The same path into the same folder of two sites: each listed with its own destination.
+      const both = seen.find(p => new Set(p.files.filter(f => f.path === '/fan/x.bin').map(f => f.destination)).size === 2);
+      assert.ok(both, 'x.bin listed for b and c at once');
+      for (const f of seen.flatMap(p => p.files)) assert.strictEqual(f.target, `/out${f.path}`);
+      assert.strictEqual(control!.cancelFile(both.files[0]!.key), false, 'nothing to cancel once the job ended');
+    } finally {
+      servers[0]!.faults.rateBytesPerSec = undefined;
+      await serverC.close();
+      rmSync(rootC, { recursive: true, force: true });
+    }
   });
 
   it('decideConflict: asks unless an "all" answer applies; "resume all" asks again where the destination is not smaller', () => {
