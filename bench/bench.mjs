@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: our CLI side by side with lftp 4.9 on the same real FTP servers, as ratios.
-// See bench/README.md. Options: --rounds N, --quick, --only W[,W], --json FILE, --keep-cache=no (--clean-cache).
+// See bench/README.md. Options: --rounds N, --quick, --only W[,W], --json FILE, --clean-cache, --cli FILE.
 import { execFileSync, spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -35,12 +35,13 @@ function usage(msg) {
   --quick        smaller sizes and 2 rounds (a smoke run, about a minute; figures not comparable to the targets)
   --rounds N     timed rounds per case, each "ours then lftp" (default 5; --quick 2)
   --json FILE    also write the results there (always written to bench/.data/results/)
-  --clean-cache  delete the cached random data in bench/.data/cache when done\n`);
+  --clean-cache  delete the cached random data in bench/.data/cache when done
+  --cli FILE     measure this build of the CLI instead of dist/cli.js (e.g. another commit's, to compare)\n`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { rounds: undefined, quick: false, only: undefined, json: undefined, cleanCache: false };
+  const o = { rounds: undefined, quick: false, only: undefined, json: undefined, cleanCache: false, cli: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -62,6 +63,7 @@ function parseArgs(argv) {
       }));
     } else if (name === '--json') o.json = path.resolve(val());
     else if (name === '--clean-cache') o.cleanCache = true;
+    else if (name === '--cli') o.cli = path.resolve(val());
     else if (name === '--help' || name === '-h') usage();
     else usage(`unknown option ${a}`);
   }
@@ -88,7 +90,7 @@ for (const f of ['/usr/bin/python3']) if (!fs.existsSync(f)) fail(`${f} is missi
 const TIME_OK = fs.existsSync('/usr/bin/time');
 if (!TIME_OK) log('note: /usr/bin/time not found; peak RSS is sampled from /proc/PID/status VmHWM every 10 ms instead');
 
-const cliSrc = path.join(REPO, 'dist', 'cli.js');
+const cliSrc = opts.cli ?? path.join(REPO, 'dist', 'cli.js');
 if (!fs.existsSync(cliSrc)) fail(`${cliSrc} is missing: run "node esbuild.mjs" (npm run bench does)`);
 // Measure a private copy: others rebuild dist/ in this tree while the benchmark runs.
 const CLI_DIR = path.join(DATA, 'cli');
@@ -538,7 +540,7 @@ const doc = {
   tool: 'fxp bench', version: 1, date: new Date(t0).toISOString(), seconds: elapsed,
   argv: process.argv.slice(2), quick: opts.quick, rounds: opts.rounds, sizes: SIZES,
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memBytes: os.totalmem(), kernel: os.release(), loadavgEnd: os.loadavg() },
-  versions: { node: process.version, lftp: lftpVersion, git: git('rev-parse', 'HEAD'), srcDirty: (git('status', '--porcelain', 'src') ?? '').split('\n').filter(Boolean).length, cliSha256: cliSha, fxpMirror: MIRROR },
+  versions: { node: process.version, lftp: lftpVersion, git: git('rev-parse', 'HEAD'), srcDirty: (git('status', '--porcelain', 'src') ?? '').split('\n').filter(Boolean).length, cliSha256: cliSha, cliFile: cliSrc, fxpMirror: MIRROR },
   rss: TIME_OK ? '/usr/bin/time %M' : 'VmHWM sampled every 10 ms',
   startup, results,
 };

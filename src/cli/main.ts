@@ -3,7 +3,7 @@ import { createInterface } from 'readline';
 import { Writable } from 'stream';
 import { readFileSync } from 'fs';
 import {
-  doctor, formatBytes, FxpEngine, FxpError, isFxpError, maskSecrets, baseName, type CopyResult, type DataProtection, type LogLevel, type RelayMode, type Site,
+  doctor, formatBytes, FxpEngine, FxpError, isFxpError, maskSecrets, baseName, type CopyResult, type DataProtection, type Logger, type LogLevel, type RelayMode, type Site,
 } from '../fxp';
 import { parseSiteUrl, redact, type SiteUrl } from './url';
 import { FOLDER_USAGE, runFolderCommand } from './mirror';
@@ -120,12 +120,11 @@ function applyTls(site: Site, flags: Flags): void {
 
 function makeEngine(flags: Flags, passwords: Passwords): FxpEngine {
   const levels: LogLevel[] = flags.verbose ? ['debug', 'info', 'warn', 'error'] : ['warn', 'error'];
-  return new FxpEngine({
-    password: passwords.get,
-    logger: (level, message) => {
-      if (levels.includes(level)) process.stderr.write(`${maskSecrets(message, passwords.secrets)}\n`);
-    },
-  });
+  const enabled = (level: LogLevel) => levels.includes(level);
+  const logger: Logger = Object.assign((level: LogLevel, message: string) => {
+    if (enabled(level)) process.stderr.write(`${maskSecrets(message, passwords.secrets)}\n`);
+  }, { enabled });
+  return new FxpEngine({ password: passwords.get, logger });
 }
 
 

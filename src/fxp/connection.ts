@@ -3,6 +3,7 @@ import { rootCertificates, type ConnectionOptions as TlsOptions, type PeerCertif
 import { normalizeAddress } from './address';
 import { ByteCounter, FramedContext } from './context';
 import { asFxpError, cancelledError, FxpError, firstLine, type CertificateInfo } from './errors';
+import { parseMlsd } from './mlsd';
 import { emptyCapabilities, parseFeat, parsePwdReply, parseSizeReply, type Capabilities } from './parse';
 import type { Reply } from './reply';
 import { credentialKey, type Site } from './site';
@@ -31,6 +32,8 @@ export interface ConnectOptions {
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
+/** How long close() waits for the replies to commands sent without waiting. */
+const OWED_REPLY_GRACE_MS = 5_000;
 const KEEPALIVE_MS = 30_000;
 
 /** One logged-in control connection with its capabilities. One command at a time, like basic-ftp. */
@@ -46,6 +49,11 @@ export class FtpConnection {
   prot: 'C' | 'P' | undefined;
   private readonly timeoutMs: number;
   private busy = false;
+  /** raw()'s hard deadline for the command in flight (0: none), and the one timer that enforces it. */
+  private deadlineAt = 0;
+  private deadlineCommand = '';
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deadlineTimerAt = 0;
 
   private constructor(readonly site: Site, private readonly opts: ConnectOptions) {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
@@ -119,6 +127,8 @@ export class FtpConnection {
     this.welcome = welcome.message;
     this.make = detectServerMake(welcome.message);
     this.ctx.socket.setKeepAlive(true, KEEPALIVE_MS);
+    // Commands sent without waiting (MFMT, then the next file's first command) must not wait for an ACK (Nagle).
+    this.ctx.socket.setNoDelay(true);
     if (site.security === 'explicit') {
       try {
         await this.client.useTLS(this.tlsOptions());
@@ -202,8 +212,7 @@ export class FtpConnection {
     this.claim(command);
     if (timeoutMs !== undefined) this.ctx.setTimeoutMs(timeoutMs);
     // The socket timeout only notices silence; a server dripping an endless reply needs a hard deadline too.
-    const deadline = setTimeout(() => this.ctx.closeWithError(new Error(`Timeout (no complete reply to ${mask(command).split(' ')[0]})`)),
-      (timeoutMs ?? this.timeoutMs) * 2 || 2 ** 31 - 1);
+    this.armDeadline(command, (timeoutMs ?? this.timeoutMs) * 2 || 2 ** 31 - 1);
     try {
       return await this.ctx.handle(command, (res, task) => {
         if (res instanceof FTPError) task.resolve({ code: res.code, text: res.message });
@@ -213,11 +222,40 @@ export class FtpConnection {
     } catch (err) {
       throw asFxpError(err, this.site.name, mask(command));
     } finally {
-      clearTimeout(deadline);
+      this.deadlineAt = 0;
       this.busy = false;
       if (timeoutMs !== undefined) this.ctx.setTimeoutMs(this.timeoutMs);
     }
   }
+
+  /**
+   * The command in flight must be answered by then. One timer per connection, re-armed only when it fires
+   * early or a shorter deadline comes, instead of a timer made and cleared for every command.
+   */
+  private armDeadline(command: string, ms: number): void {
+    this.deadlineAt = Date.now() + ms;
+    this.deadlineCommand = command;
+    if (this.deadlineTimer !== undefined && this.deadlineTimerAt <= this.deadlineAt) return;
+    this.startDeadlineTimer(ms);
+  }
+
+  private startDeadlineTimer(ms: number): void {
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimerAt = Date.now() + ms;
+    // Unreferenced: while a command waits, its socket keeps the process alive; an idle connection must not.
+    this.deadlineTimer = setTimeout(this.checkDeadline, ms).unref();
+  }
+
+  private readonly checkDeadline = (): void => {
+    this.deadlineTimer = undefined;
+    if (this.deadlineAt === 0) return;
+    const left = this.deadlineAt - Date.now();
+    if (left > 0) {
+      this.startDeadlineTimer(left);
+      return;
+    }
+    this.ctx.closeWithError(new Error(`Timeout (no complete reply to ${mask(this.deadlineCommand).split(' ')[0]})`));
+  };
 
   /** Sends a command and requires a 2xx (or a code accepted by `accept`). */
   async ok(command: string, accept: (code: number) => boolean = c => c >= 200 && c < 300): Promise<Reply> {
@@ -255,6 +293,65 @@ export class FtpConnection {
       this.busy = false;
       this.ctx.setTimeoutMs(this.timeoutMs);
     }
+  }
+
+  /**
+   * Sends a command without waiting for its reply, for commands whose answer decides nothing (MFMT after a
+   * verified copy: a refusal only costs the time stamp). The reply still comes, before any later command's,
+   * and is consumed then, so the next command goes out at once instead of a round trip later. `close()`
+   * waits for such replies, so the server has carried the command out before the session ends.
+   */
+  sendWithoutWaiting(command: string, onReply?: (reply: Reply) => void): void {
+    this.claim(command);
+    try {
+      this.ctx.sendOwing(command, reply => onReply?.(reply));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * Sends several commands at once and resolves with their final replies, in order: one round trip instead
+   * of one per command. Only for commands that do not depend on each other's replies (MKD of a folder tree,
+   * parents first: the server still runs them one after the other).
+   */
+  async pipeline(commands: string[]): Promise<Reply[]> {
+    if (commands.length === 0) return [];
+    for (const command of commands) if (/[\r\n\0]/.test(command)) this.claim(command); // refuses it, as raw() would
+    this.claim(commands[0]!);
+    const replies: Reply[] = [];
+    const deadline = setTimeout(() => this.ctx.closeWithError(new Error(`Timeout (no complete replies to ${commands.length} commands)`)),
+      this.timeoutMs * 2 || 2 ** 31 - 1);
+    try {
+      const done = this.ctx.handle(undefined, (res, task) => {
+        if (res instanceof FTPError) replies.push({ code: res.code, text: res.message });
+        else if (res instanceof Error) task.reject(res);
+        else if (res.code >= 200) replies.push({ code: res.code, text: res.message });
+        if (replies.length === commands.length) task.resolve(replies);
+      });
+      for (const command of commands) this.ctx.send(command);
+      return await done;
+    } catch (err) {
+      throw asFxpError(err, this.site.name, commands[replies.length]);
+    } finally {
+      clearTimeout(deadline);
+      this.busy = false;
+    }
+  }
+
+  /**
+   * Resolves once the replies to commands sent without waiting have come, or the connection is gone: a server
+   * that leaves one unanswered as long as raw() would wait is disconnected.
+   */
+  settled(): Promise<void> {
+    if (!this.ctx.owesReplies) return Promise.resolve();
+    return new Promise(resolve => {
+      const timer = setTimeout(() => {
+        this.destroy('no reply to a command sent without waiting');
+        resolve();
+      }, this.timeoutMs * 2 || 2 ** 31 - 1);
+      void this.ctx.settled().then(() => { clearTimeout(timer); resolve(); });
+    });
   }
 
   /** ABOR written straight to the socket, even while a transfer command waits for its reply. */
@@ -344,7 +441,14 @@ export class FtpConnection {
   }
 
   close(): void {
-    if (!this.ctx.closed) this.client.close();
+    if (this.ctx.closed) return;
+    if (this.ctx.owesReplies) {
+      // A command sent without waiting is answered first: QUIT and a reset socket could otherwise overtake it.
+      const timer = setTimeout(() => this.client.close(), OWED_REPLY_GRACE_MS);
+      void this.ctx.settled().then(() => { clearTimeout(timer); this.client.close(); });
+      return;
+    }
+    this.client.close();
   }
 
   /** Drops the connection without QUIT (for a server that stopped answering). */
@@ -360,6 +464,11 @@ export class FtpConnection {
  * A listing in no known format is a protocol error.
  */
 export function tolerantParseList(text: string): FileInfo[] {
+  const mlsd = parseMlsd(text);
+  if (mlsd) {
+    if (mlsd.infos.length === 0 && mlsd.failed > 0) throw new FxpError('PROTOCOL', 'The server sent a listing in a format this client cannot read.');
+    return mlsd.infos;
+  }
   try {
     return parseList(text);
   } catch {

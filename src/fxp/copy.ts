@@ -7,7 +7,7 @@ import { cancelledError, FxpError, isFxpError } from './errors';
 import { fxpAttempt, type ExchangedReply, type Orientation, type ProgressSource, type TransferWatch } from './fxpAttempt';
 import type { SitePool } from './pool';
 import { relayCopy } from './relay';
-import type { Logger } from './transcript';
+import { logs, type Logger } from './transcript';
 import { settleBoth, verifyCopy, type Verification } from './verify';
 
 export type RelayMode = 'never' | 'auto' | 'always';
@@ -153,7 +153,7 @@ export async function copyFile(
       if (outcome.ok) {
         const verification = await verifyCopy(src.conn, srcPath, dst.conn, dstPath, opts.sourceSize);
         if (verification.ok) {
-          await setModified(dst.conn, dstPath, opts.modified);
+          setModified(dst.conn, dstPath, opts.modified);
           return finish({
             mode: 'fxp', orientation, channel: describeChannel(channel), encrypted: channel.kind === 'tls',
             ...names, bytes: sourceSize ?? 0, seconds: 0, verification, attempts,
@@ -211,7 +211,7 @@ export async function copyFile(
         throw new FxpError('VERIFY_FAILED', `The relayed copy does not match: ${verification.detail}.`, { site: dstPool.site.name });
       }
       relayRecord.ok = true;
-      await setModified(dst.conn, dstPath, opts.modified);
+      setModified(dst.conn, dstPath, opts.modified);
       const encrypted = src.conn.isTls && dst.conn.isTls;
       return finish({
         mode: 'relay', channel: encrypted ? 'relay over TLS' : 'relay (clear)', encrypted,
@@ -299,11 +299,14 @@ function requireProtection(policy: DataProtection, src: FtpConnection, dst: FtpC
   }
 }
 
-/** MFMT where FEAT offers it; a refusal only costs the time stamp, never the copy. */
-async function setModified(conn: FtpConnection, path: string, modified: Date | undefined): Promise<void> {
+/**
+ * MFMT where FEAT offers it; a refusal only costs the time stamp, never the copy. Sent without waiting: its
+ * reply decides nothing, and the connection's next command (the next file's) need not wait a round trip for it.
+ */
+function setModified(conn: FtpConnection, path: string, modified: Date | undefined): void {
   if (!modified || !conn.caps.raw.has('MFMT')) return;
   const stamp = modified.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  await conn.raw(`MFMT ${stamp} ${path}`);
+  conn.sendWithoutWaiting(`MFMT ${stamp} ${path}`);
 }
 
 async function requireSource(conn: FtpConnection, path: string): Promise<number | undefined> {
@@ -365,6 +368,7 @@ function fxpImpossible(srcName: string, dstName: string, failures: FxpError[], n
 
 function finish(result: CopyResult, started: number, logger: Logger): CopyResult {
   result.seconds = (Date.now() - started) / 1000;
+  if (!logs(logger, 'info')) return result;
   const mbps = result.seconds > 0 ? (result.bytes / 1e6 / result.seconds).toFixed(1) : '?';
   logger('info', `Copied ${result.source.site}:${result.source.path} -> ${result.destination.site}:${result.destination.path}: `
     + `${result.mode}${result.orientation ? ` (${result.orientation})` : ''}, ${result.bytes} bytes, ${mbps} MB/s, verified by ${result.verification.method}`);

@@ -127,6 +127,11 @@ export class FxpEngine {
     return copyFile(this.pool(src), srcPath, this.pool(dst), dstPath, options, this.timeouts, this.options.logger);
   }
 
+  /** Resolves once every server has answered the commands sent without waiting (MFMT after a copy). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.pools.values()].map(pool => pool.settle()));
+  }
+
   /** Closes every pool for this site: same name, or same credential (user, host, port, protocol). */
   disconnect(site: Site): void {
     for (const [key, pool] of this.pools) {

@@ -144,6 +144,11 @@ export class SitePool {
     waiter?.resolve();
   }
 
+  /** Resolves once no connection of this site still waits for replies to commands sent without waiting. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.live].map(conn => conn.settled()));
+  }
+
   close(): void {
     this.closed = true;
     for (const { conn } of this.idle) conn.close();

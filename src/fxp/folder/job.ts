@@ -4,6 +4,7 @@ import type { FxpEngine } from '../engine';
 import { FxpError, isFxpError } from '../errors';
 import { credentialKey, type Site } from '../site';
 import { applyEvent, errorRecord, Journal, newJob, type ErrorRecord, type FileState, type JobFile, type JobPart, type JobRecord, type JobState, type JournalEvent, type PartialChoice } from './journal';
+import type { SitePool } from '../pool';
 import type { FolderPlan } from './plan';
 import { RateMeter, etaSeconds, type JobProgress } from './progress';
 import { notAttempted, TransferQueue, type Location, type QueueTask, type TaskOutcome } from './queue';
@@ -103,6 +104,9 @@ export interface JobReport {
   items: FileReport[];
 }
 
+/** Folders created per round trip (MKD commands sent together). */
+const MKD_BATCH = 64;
+
 const DEFAULTS = { parallel: 4, retries: 3, backoffMs: 1_000, relay: 'auto' as RelayMode, partials: 'keep' as PartialChoice, preserveTimes: true };
 
 /**
@@ -114,6 +118,8 @@ export class FolderJob {
   private queue: TransferQueue | undefined;
   private readonly limits = new Map<string, number>();
   private readonly meter = new RateMeter();
+  /** Transfer logins started ahead of the copies, per site (see warmTransfers). */
+  private readonly warmed = new Map<SitePool, Promise<void>>();
   private started = Date.now();
   private sentBytes = 0;
   private doneBytes = 0;
@@ -227,6 +233,8 @@ export class FolderJob {
         },
       });
       await this.queue.run();
+      // Time stamps (MFMT) go out without waiting for their replies: the job is done once they are answered.
+      await this.engine.settle();
     } catch (err) {
       this.record({ t: 'job', s: 'interrupted' });
       throw err;
@@ -250,7 +258,10 @@ export class FolderJob {
     const unusable = await Promise.all(this.job.parts.map(async part => {
       try {
         await retrying(() => this.engine.ensureDir(part.destination.site, part.destination.path), policy);
+        const warm = this.warmTransfers(part).then(() => undefined, (err: unknown) => err);
         if (part.dirs.length > 0) await retrying(() => this.makeDirs(part), policy);
+        const refused = await warm;
+        if (refused) throw refused;
         return undefined;
       } catch (err) {
         if (!isFxpError(err) || err.code === 'CANCELLED') throw err;
@@ -277,13 +288,39 @@ export class FolderJob {
     return tasks.sort((a, b) => position(a.id) - position(b.id) || a.id - b.id);
   }
 
+  /**
+   * One transfer connection per site of this part, logged in while the folders are made rather than when the
+   * first copy needs it. Only on sites where a login already worked in this run; a refused one fails the part.
+   */
+  private async warmTransfers(part: JobPart): Promise<void> {
+    if (!part.files.some(f => f.state !== 'done' && f.state !== 'skipped' && f.action !== 'conflict')) return;
+    const pools = new Set([this.engine.pool(part.source.site), this.engine.pool(part.destination.site)]);
+    await Promise.all([...pools].filter(pool => pool.openConnections > 0 || this.warmed.has(pool)).map(pool => {
+      // Once per site and job (parts share sources). A refused login ends the part here, as the queue would
+      // (530 is never retried); anything else is left to the copies, which retry what is worth retrying.
+      let warming = this.warmed.get(pool);
+      if (!warming) {
+        warming = pool.tryAcquire('transfer', this.controller.signal).then(conn => {
+          if (conn) pool.release(conn, 'transfer');
+        }, (err: unknown) => {
+          if (isFxpError(err, 'LOGIN_FAILED')) throw err;
+        });
+        this.warmed.set(pool, warming);
+      }
+      return warming;
+    }));
+  }
+
   private async makeDirs(part: JobPart): Promise<void> {
     await this.engine.withConnection(part.destination.site, 'browse', async conn => {
-      for (const dir of part.dirs) {
-        const path = resolvePath(part.destination.path, dir);
-        const reply = await conn.raw(`MKD ${path}`);
-        // 550/521: it exists already (or cannot be made: its files will fail with the server's reason).
-        if (reply.code >= 400 && reply.code !== 550 && reply.code !== 521) throw conn.replyError(`MKD ${path}`, reply);
+      // Parents come before their children (sorted paths): sent at once, the server still makes them in order.
+      for (let at = 0; at < part.dirs.length; at += MKD_BATCH) {
+        const commands = part.dirs.slice(at, at + MKD_BATCH).map(dir => `MKD ${resolvePath(part.destination.path, dir)}`);
+        const replies = await conn.pipeline(commands);
+        replies.forEach((reply, n) => {
+          // 550/521: it exists already (or cannot be made: its files will fail with the server's reason).
+          if (reply.code >= 400 && reply.code !== 550 && reply.code !== 521) throw conn.replyError(commands[n]!, reply);
+        });
       }
     }, this.controller.signal);
   }
