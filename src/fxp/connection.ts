@@ -21,7 +21,11 @@ export function detectServerMake(welcome: string): ServerMake {
 }
 
 export interface ConnectOptions {
-  password: string;
+  /**
+   * A function is called only when the server asks for a password (331/332 to USER), so after the TLS certificate
+   * was checked: nobody types a password for a server that is then refused.
+   */
+  password: string | (() => Promise<string>);
   logger: Logger;
   /** Per-command timeout while the control connection is expected to answer (not during FXP transfers). */
   timeoutMs?: number;
@@ -58,7 +62,7 @@ export class FtpConnection {
   private constructor(readonly site: Site, private readonly opts: ConnectOptions) {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.client = new Client(this.timeoutMs);
-    this.ctx = new FramedContext(this.timeoutMs, site.name, opts.logger, [opts.password, ...(opts.secrets ?? [])].filter(Boolean), opts.bytes ?? new ByteCounter());
+    this.ctx = new FramedContext(this.timeoutMs, site.name, opts.logger, [typeof opts.password === 'string' ? opts.password : '', ...(opts.secrets ?? [])].filter(Boolean), opts.bytes ?? new ByteCounter());
     (this.client as unknown as { ftp: FramedContext }).ftp = this.ctx;
     this.client.parseList = tolerantParseList;
   }
@@ -182,7 +186,7 @@ export class FtpConnection {
   private async login(): Promise<void> {
     const user = await this.raw(`USER ${this.site.user}`);
     let final = user;
-    if (user.code === 331 || user.code === 332) final = await this.raw(`PASS ${this.opts.password}`);
+    if (user.code === 331 || user.code === 332) final = await this.raw(`PASS ${await this.password()}`);
     if (final.code === 230 || final.code === 202) return;
     if (final.code === 530 || final.code === 331 || final.code === 332) {
       throw new FxpError('LOGIN_FAILED', `Login as "${this.site.user}" was refused.`, {
@@ -192,6 +196,13 @@ export class FtpConnection {
       });
     }
     throw new FxpError('SERVER_REPLY', 'Login failed.', { site: this.site.name, command: 'PASS ****', reply: toInfo(final) });
+  }
+
+  private async password(): Promise<string> {
+    const { password } = this.opts;
+    const value = typeof password === 'string' ? password : await password();
+    this.ctx.addSecret(value);
+    return value;
   }
 
   get closed(): boolean {

@@ -37,6 +37,11 @@ export class FramedContext extends FTPContext {
     super(timeout);
   }
 
+  /** Masks one more secret from now on (a password asked for only when the server wants one). */
+  addSecret(secret: string): void {
+    if (secret && !this.secrets.includes(secret)) this.secrets.push(secret);
+  }
+
   setTimeoutMs(ms: number): void {
     (this as { timeout: number }).timeout = ms;
     if (this._task) this.socket.setTimeout(ms);

@@ -52,9 +52,8 @@ export class FxpEngine {
   }
 
   async connect(site: Site, signal?: AbortSignal): Promise<FtpConnection> {
-    const password = await this.options.password(site);
     return FtpConnection.open(site, {
-      password, logger: this.options.logger, timeoutMs: this.options.commandTimeoutMs, bytes: this.bytes, signal,
+      password: () => this.options.password(site), logger: this.options.logger, timeoutMs: this.options.commandTimeoutMs, bytes: this.bytes, signal,
     });
   }
 

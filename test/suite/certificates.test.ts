@@ -7,6 +7,7 @@ import { COMMANDS } from '../../src/constants';
 import type { PromptRequest } from '../../src/prompts';
 import { isEntryNode, type SiteNode } from '../../src/tree/nodes';
 import { makeCertificate, put, startSite, stopSites, type Certificate, type FtpdSite } from './ftpdSites';
+import { IN_PROCESS_PASSWORD } from './hostFixtures';
 import { logFile, read, settingsFiles, useExtension, waitFor } from './host';
 
 const HOST = '127.0.0.37';
@@ -119,5 +120,24 @@ describe('certificate trust', () => {
     assert.strictEqual(refused[0]?.type, 'error');
     assert.match(refused[0]!.type === 'error' ? refused[0]!.message : '', /certificate is not trusted/);
     assert.strictEqual(modals(fxp.prompts.shown).length, 1, 'asked again');
+  });
+
+  it('asks about the certificate before the password: no password is typed for a server that is then refused', async () => {
+    const fxp = extension();
+    const tls = sites[0]!;
+    await fxp.passwords.forget(tls.site);
+    const kinds = () => fxp.prompts.shown.map(r => (r.kind === 'input' && r.password ? 'password' : r.kind === 'message' && r.modal ? 'certificate' : r.kind));
+
+    fxp.prompts.answerWith(() => undefined);
+    const refused = await listTlsSite();
+    assert.strictEqual(refused[0]?.type, 'error');
+    assert.deepStrictEqual(kinds(), ['certificate'], 'refused at the certificate: no password asked');
+
+    fxp.prompts.answerWith(request => request.kind === 'message' && request.modal ? 'Trust This Certificate'
+      : request.kind === 'input' && request.password ? IN_PROCESS_PASSWORD
+        : request.kind === 'pick' ? request.items.find(i => /Only until VS Code closes/.test(i)) : undefined);
+    assert.deepStrictEqual(names(await listTlsSite()), ['hello.txt']);
+    assert.deepStrictEqual(kinds(), ['certificate', 'password', 'pick'], 'the certificate first, then the password and whether to keep it');
+    assert.strictEqual(await fxp.passwords.isStored(tls.site), false, 'kept for the session only, as answered');
   });
 });

@@ -205,5 +205,22 @@ describe('FXP over TLS (SSCN, CPSV) and FTPS', function () {
       engine.disconnect(changed);
       await assert.rejects(engine.list(changed, '/'), (err: unknown) => err instanceof FxpError && err.code === 'CERT_CHANGED');
     });
+
+    it('asks for the password only after the certificate was accepted, and only when the server wants one', async () => {
+      const base = peers.get('inproc')!.site;
+      const asked: string[] = [];
+      const counting = new FxpEngine({
+        logger: () => undefined,
+        password: async site => { asked.push(site.name); return peers.get(site.name)!.password; },
+      });
+      try {
+        await assert.rejects(counting.list(makeSite({ ...base, ca: undefined }, 'inproc'), '/'), (err: unknown) => err instanceof FxpError && err.code === 'CERT_UNTRUSTED');
+        assert.deepStrictEqual(asked, [], 'no password asked for a server whose certificate is refused');
+        await counting.list(base, '/');
+        assert.deepStrictEqual(asked, ['inproc'], 'asked once the certificate passed, when USER got 331');
+      } finally {
+        counting.close();
+      }
+    });
   });
 });
