@@ -4,6 +4,7 @@ import { formatBytes, formatDuration } from '../format';
 import { isFxpError, type FxpError, type RelayMode, type Site } from '../fxp';
 import type { JobHandle } from '../jobs';
 import { otherSide } from '../pairState';
+import { outermostItems } from '../selection';
 import type { Services } from '../services';
 import { PAIR_DEFAULTS, type RelayChoice } from '../siteConfig';
 import {
@@ -87,7 +88,7 @@ export function pairRequest(s: Services, request: CopyRequest): Omit<TransferReq
   // "never" is answered by confirmRelay without asking: the engine then says the relay was declined.
   const relay: RelayMode = 'auto';
   return {
-    source: src.site, items: request.items as TransferItem[], destination: dst.site, folder: request.folder || dst.folder,
+    source: src.site, items: outermostItems(request.items as TransferItem[]), destination: dst.site, folder: request.folder || dst.folder,
     relay, exists, exclude, parallel, dataProtection,
   };
 }

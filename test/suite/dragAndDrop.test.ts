@@ -137,4 +137,16 @@ describe('multi-select drag and drop', () => {
     assert.deepStrictEqual(report.failed, []);
     assertCopied('/in4');
   });
+
+  it('a folder selected with a file inside it copies that file once, as part of the folder', async () => {
+    const fxp = extension();
+    const [, , dir] = await open('/in5');
+    const inside = (await fxp.trees.A.getChildren(dir)).filter(isEntryNode).find(n => n.entry.name === 'four.bin');
+    assert.ok(inside);
+    const report = await vscode.commands.executeCommand<TransferReport>(COMMANDS.copyToOtherSite, inside, [inside, dir]);
+    assert.ok(report, 'the copy completed');
+    assert.deepStrictEqual(report.copied.map(c => c.target).sort(), ['/in5/dir/four.bin', '/in5/dir/nested/three.bin']);
+    assert.ok(disk(b, '/in5/dir/four.bin').equals(files['/src/dir/four.bin']!));
+    assert.strictEqual(existsSync(join(b.root, 'in5', 'four.bin')), false, 'not copied a second time beside the folder');
+  });
 });
