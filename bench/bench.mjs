@@ -4,11 +4,11 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import { createRequire } from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { cachedRandomFile, cachedTree, freeBytes, placeFile, placeTree, verifyFile, verifyTree } from './lib/data.mjs';
+import { loadHarness } from './lib/harness.mjs';
 import { countCommands, killCurrent, measure, scrub, tail } from './lib/run.mjs';
 import { bytes, median, ratio, secs, summary, table } from './lib/stats.mjs';
 
@@ -143,15 +143,7 @@ if (want('mirror-serial') || want('mirror-parallel')) data.tree = cachedTree(CAC
 // ---------------------------------------------------------------------------
 // servers (test/harness/servers.ts, bundled with the repo's esbuild)
 
-const harnessFile = path.join(DATA, 'harness', 'servers.cjs');
-{
-  const esbuild = await import('esbuild');
-  await esbuild.build({
-    entryPoints: [path.join(REPO, 'test', 'harness', 'servers.ts')], bundle: true, platform: 'node', format: 'cjs',
-    target: 'node20', outfile: harnessFile, logLevel: 'warning',
-  });
-}
-const { startServers } = createRequire(import.meta.url)(harnessFile);
+const { startServers } = await loadHarness(REPO, DATA);
 
 let set;
 let stopping = false;

@@ -3,10 +3,10 @@
 // (`node --cpu-prof dist/cli.js mirror ...`). Writes the URLs to bench/.data/serve.json; Ctrl-C / SIGTERM stops.
 // Options: --quick (the smaller bench sizes). Needs root, like bench.mjs.
 import * as fs from 'fs';
-import { createRequire } from 'module';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { cachedRandomFile, cachedTree, placeFile, placeTree } from './lib/data.mjs';
+import { loadHarness } from './lib/harness.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = path.join(REPO, 'bench', '.data');
@@ -20,13 +20,7 @@ const big = await cachedRandomFile(CACHE, 'big', SIZES.big, log);
 const relay = await cachedRandomFile(CACHE, 'relay', SIZES.relay, log);
 const tree = cachedTree(CACHE, SIZES.files, 4096, log);
 
-const harnessFile = path.join(DATA, 'harness', 'servers.cjs');
-const esbuild = await import('esbuild');
-await esbuild.build({
-  entryPoints: [path.join(REPO, 'test', 'harness', 'servers.ts')], bundle: true, platform: 'node', format: 'cjs',
-  target: 'node20', outfile: harnessFile, logLevel: 'warning',
-});
-const { startServers } = createRequire(import.meta.url)(harnessFile);
+const { startServers } = await loadHarness(REPO, DATA);
 const ids = ['pure-ftpd', 'pure-ftpd-2', 'proftpd', 'vsftpd'];
 const set = await startServers({ only: ids });
 const info = {};
