@@ -1,6 +1,6 @@
 import { randomBytes } from 'crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'fs';
-import { dirname } from 'path';
+import { dirname, join } from 'path';
 import { FxpEngine, makeSite, type Site } from '../../src/fxp';
 import { startServers, type ServerSet, type TestServer } from '../harness/servers';
 
@@ -65,4 +65,41 @@ export function useServers(only?: string[]): World {
     await world.set?.stop();
   });
   return world;
+}
+
+/** A server as the engine sees it (a harness instance or an in-process one), with disk access for checks. */
+export interface Peer {
+  id: string;
+  site: Site;
+  password: string;
+  put(path: string, data: Buffer): void;
+  read(path: string): Buffer;
+}
+
+/** A harness instance as a peer named `name`; TLS sites trust the harness CA. */
+export function harnessPeer(world: World, id: string, security: Site['security'], name = id): Peer {
+  const s = world.set.get(id);
+  const ca = security === 'none' ? undefined : [readFileSync(world.set.caFile, 'utf8')];
+  return {
+    id: name, password: s.password,
+    site: makeSite({ host: s.host, port: s.port, user: s.user, security, ca }, name),
+    put: (p, d) => putFile(s, p, d),
+    read: p => readFileSync(s.diskPath(p)),
+  };
+}
+
+/** The key and certificate the harness CA signed (SANs include 127.0.0.1), for in-process TLS servers. */
+export function harnessTls(world: World): { key: Buffer; cert: Buffer; ca: string } {
+  const dir = dirname(world.set.caFile);
+  return { key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')), ca: readFileSync(world.set.caFile, 'utf8') };
+}
+
+/** An in-process server on 127.0.0.1 as a peer: files go straight into its root. */
+export function inprocPeer(id: string, port: number, root: string, login: { user: string; password: string }, security: Site['security'], ca?: string): Peer {
+  return {
+    id, password: login.password,
+    site: makeSite({ host: '127.0.0.1', port, user: login.user, security, ca: ca ? [ca] : undefined }, id),
+    put: (p, d) => writeFileSync(join(root, p), d),
+    read: p => readFileSync(join(root, p)),
+  };
 }

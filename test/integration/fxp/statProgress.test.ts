@@ -1,12 +1,12 @@
 import * as assert from 'assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
-import { dirname, join } from 'path';
-import { FxpEngine, makeSite, type CopyResult, type Site } from '../../../src/fxp';
+import { join } from 'path';
+import { FxpEngine, type CopyResult } from '../../../src/fxp';
 import type { ProgressSource } from '../../../src/fxp/fxpAttempt';
 import type { TransferVerb } from '../../../src/fxp/statReply';
 import { startFtpd, type FaultHooks, type FtpdServer } from '../../ftpd/server';
-import { putFile, random, useServers } from '../fixtures';
+import { harnessPeer, harnessTls, inprocPeer, random, useServers, type Peer } from '../fixtures';
 
 /**
  * Progress from STAT sent during FXP, against the real servers. Loopback FXP between two of them is over before a
@@ -17,14 +17,6 @@ import { putFile, random, useServers } from '../fixtures';
 const RATE = 3 * 1024 * 1024;
 /** Larger than what loopback socket buffers hold, so that a real source is still sending when STAT arrives. */
 const SIZE = 12 * 1024 * 1024;
-
-interface Peer {
-  id: string;
-  site: Site;
-  password: string;
-  put(path: string, data: Buffer): void;
-  read(path: string): Buffer;
-}
 
 interface Copied {
   result: CopyResult;
@@ -45,33 +37,18 @@ describe('FXP progress from STAT during the transfer', function () {
 
   async function inproc(id: string, faults: FaultHooks, tls: boolean): Promise<FtpdServer> {
     const root = mkdtempSync(join(tmpdir(), `fxp-stat-${id}-`));
-    const dir = dirname(world.set.caFile);
-    const ca = readFileSync(world.set.caFile, 'utf8');
+    const certificate = tls ? harnessTls(world) : undefined;
     const server = await startFtpd({
-      host: '127.0.0.1', port: 0, root, users: { slow: 'slow-secret' }, allowFxp: true, faults,
-      tls: tls ? { key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')), ca } : undefined,
+      host: '127.0.0.1', port: 0, root, users: { slow: 'slow-secret' }, allowFxp: true, faults, tls: certificate,
     });
-    peers.set(id, {
-      id, password: 'slow-secret',
-      site: makeSite({ host: '127.0.0.1', port: server.port, user: 'slow', security: tls ? 'explicit' : 'none', ca: tls ? [ca] : undefined }, id),
-      put: (p, d) => writeFileSync(join(root, p), d),
-      read: p => readFileSync(join(root, p)),
-    });
+    peers.set(id, inprocPeer(id, server.port, root, { user: 'slow', password: 'slow-secret' }, tls ? 'explicit' : 'none', certificate?.ca));
     return server;
   }
 
   before(async () => {
-    const ca = readFileSync(world.set.caFile, 'utf8');
     for (const id of ['pyftpdlib', 'pure-ftpd', 'proftpd', 'vsftpd']) {
-      const s = world.set.get(id);
-      const peer = (security: Site['security']): Peer => ({
-        id, password: s.password,
-        site: makeSite({ host: s.host, port: s.port, user: s.user, security, ca: security === 'none' ? undefined : [ca] }, id),
-        put: (p, d) => putFile(s, p, d),
-        read: p => readFileSync(s.diskPath(p)),
-      });
-      peers.set(id, peer('none'));
-      peers.set(`${id}-tls`, { ...peer('explicit'), site: makeSite({ ...peer('explicit').site }, `${id}-tls`) });
+      peers.set(id, harnessPeer(world, id, 'none'));
+      peers.set(`${id}-tls`, harnessPeer(world, id, 'explicit', `${id}-tls`));
     }
     slow = await inproc('slow', { rateBytesPerSec: RATE, statDuringTransfer: 'refuse' }, false);
     slowTls = await inproc('slow-tls', { rateBytesPerSec: RATE, statDuringTransfer: 'answer' }, true);

@@ -1,19 +1,11 @@
 import * as assert from 'assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { dirname, join } from 'path';
+import { join } from 'path';
 import { FxpEngine, FxpError, makeSite, type CopyResult, type DataProtection, type Site } from '../../../src/fxp';
 import { startFtpd, type FtpdOptions, type FtpdServer } from '../../ftpd/server';
-import { putFile, random, useServers } from '../fixtures';
+import { harnessPeer, harnessTls, inprocPeer, random, useServers, type Peer } from '../fixtures';
 
-/** One TLS-capable peer: a harness server or an in-process one, with disk access for checks. */
-interface Peer {
-  id: string;
-  site: Site;
-  password: string;
-  put(path: string, data: Buffer): void;
-  read(path: string): Buffer;
-}
 
 const HARNESS = ['pure-ftpd', 'proftpd', 'proftpd-tls13', 'vsftpd', 'pyftpdlib'];
 /** Servers that can act as TLS client on a data connection: ProFTPD (SSCN) and ours (SSCN, CPSV). */
@@ -30,41 +22,25 @@ describe('FXP over TLS (SSCN, CPSV) and FTPS', function () {
   const log: string[] = [];
 
   async function addInproc(id: string, options: Partial<FtpdOptions>, security: Site['security'] = 'explicit'): Promise<Peer> {
-    const dir = dirname(world.set.caFile);
     const root = mkdtempSync(join(tmpdir(), `fxp-${id}-`));
     const server = await startFtpd({
-      host: '127.0.0.1', port: 0, root, users: { tester: 'inproc-secret' }, allowFxp: true,
-      tls: { key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')), ca },
+      host: '127.0.0.1', port: 0, root, users: { tester: 'inproc-secret' }, allowFxp: true, tls: harnessTls(world),
       ...options,
     });
     inproc.push(server);
-    const peer: Peer = {
-      id, password: 'inproc-secret',
-      site: makeSite({ host: '127.0.0.1', port: server.port, user: 'tester', security, ca: [ca] }, id),
-      put: (p, d) => writeFileSync(join(root, p), d),
-      read: p => readFileSync(join(root, p)),
-    };
+    const peer = inprocPeer(id, server.port, root, { user: 'tester', password: 'inproc-secret' }, security, ca);
     peers.set(id, peer);
     return peer;
   }
 
   before(async () => {
     ca = readFileSync(world.set.caFile, 'utf8');
-    for (const id of HARNESS) {
-      const s = world.set.get(id);
-      peers.set(id, {
-        id, password: s.password,
-        site: makeSite({ host: s.host, port: s.port, user: s.user, security: 'explicit', ca: [ca] }, id),
-        put: (p, d) => putFile(s, p, d),
-        read: p => readFileSync(s.diskPath(p)),
-      });
-    }
+    for (const id of HARNESS) peers.set(id, harnessPeer(world, id, 'explicit'));
     await addInproc('inproc', {});
     await addInproc('inproc-reuse', { requireTlsSessionReuse: true, features: { sscn: false, cpsv: false } });
-    const dir = dirname(world.set.caFile);
     await addInproc('inproc-tls13', {
       requireTlsSessionReuse: true,
-      tls: { key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')), ca, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' },
+      tls: { ...harnessTls(world), minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' },
     });
     await addInproc('inproc-implicit', { implicitTls: true }, 'implicit');
     engine = new FxpEngine({
