@@ -37,6 +37,8 @@ const REPORT_EVERY_MS = 250;
  */
 export class Jobs implements vscode.Disposable {
   private readonly running = new Set<Job>();
+  /** The last value given to the "transfers running" context key (it changes only when a job starts or ends). */
+  private contextRunning = false;
   private readonly status: vscode.StatusBarItem;
 
   constructor() {
@@ -122,12 +124,15 @@ export class Jobs implements vscode.Disposable {
   }
 
   private find(job: JobSnapshot): Job | undefined {
-    return [...this.running].find(j => j === job);
+    return this.running.has(job as Job) ? job as Job : undefined;
   }
 
   private update(): void {
     const count = this.running.size;
-    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.transfersRunning, count > 0);
+    if (count > 0 !== this.contextRunning) {
+      this.contextRunning = count > 0;
+      void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.transfersRunning, this.contextRunning);
+    }
     if (count === 0) {
       this.status.hide();
       return;
@@ -143,4 +148,17 @@ export class Jobs implements vscode.Disposable {
     this.cancelAll();
     this.status.dispose();
   }
+}
+
+/** A cancellable notification around work that takes an AbortSignal (not a transfer: no status bar, no journal). */
+export function withCancellableProgress<T>(title: string, work: (signal: AbortSignal) => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_progress, token) => {
+    const abort = new AbortController();
+    const onCancel = token.onCancellationRequested(() => abort.abort());
+    try {
+      return await work(abort.signal);
+    } finally {
+      onCancel.dispose();
+    }
+  });
 }

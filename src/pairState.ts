@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CONNECTED_KEY, type Side } from './constants';
+import { CONNECTED_KEY, SIDES, type Side } from './constants';
 import type { FxpEngine, Site } from './fxp';
 import type { Settings } from './settings';
 import { pairOptions, type PairOptions, type RelayChoice } from './siteConfig';
@@ -35,7 +35,7 @@ export class PairState implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.changed, this.pairChanged];
 
   constructor(private readonly settings: Settings, private readonly engine: FxpEngine) {
-    for (const side of ['A', 'B'] as const) void this.setContext(side);
+    for (const side of SIDES) void this.setContext(side);
     this.disposables.push(settings.onDidChange(() => this.followSettings()));
   }
 
@@ -90,7 +90,7 @@ export class PairState implements vscode.Disposable {
     const { A, B } = this.sides;
     this.sides.A = B;
     this.sides.B = A;
-    for (const side of ['A', 'B'] as const) {
+    for (const side of SIDES) {
       void this.setContext(side);
       this.changed.fire(side);
     }
@@ -128,7 +128,7 @@ export class PairState implements vscode.Disposable {
 
   /** A site edited or removed in settings: the view follows (and drops connections made with the old values). */
   private followSettings(): void {
-    for (const side of ['A', 'B'] as const) {
+    for (const side of SIDES) {
       const state = this.sides[side];
       if (!state) continue;
       const entry = this.settings.site(state.site.name);

@@ -271,7 +271,8 @@ async function settleConflicts(plans: FolderPlan[], hooks: TransferHooks, destin
   }
 }
 
-const fileKey = (destination: string, path: string) => `${destination}\0${path}`;
+/** A file on one site: the key of per-file maps. */
+const fileKey = (site: string, path: string) => `${site}\0${path}`;
 
 /** The files of a job that are being copied now, from its file events: what progress lists and "Cancel a File…" offers. */
 class RunningFiles {
@@ -313,7 +314,6 @@ class RunningFiles {
   }
 }
 
-const copyKey = (site: string, path: string) => `${site}\0${path}`;
 
 /**
  * Runs a job (new or resumed) with the extension's rules: one relay question per job, a stop at the first
@@ -325,7 +325,7 @@ async function runJob(engine: FxpEngine, request: JobRequest, create: (options: 
   let relayAnswer: Promise<boolean> | undefined;
   let fatal: FxpError | undefined;
   const channels = new Map<string, CopyResult>();
-  const watching = copyEvents(engine)?.onDidCopy(result => channels.set(copyKey(result.destination.site, result.destination.path), result));
+  const watching = copyEvents(engine)?.onDidCopy(result => channels.set(fileKey(result.destination.site, result.destination.path), result));
   let running: RunningFiles | undefined;
   const job = create({
     relay: request.relay,
@@ -365,7 +365,7 @@ async function runJob(engine: FxpEngine, request: JobRequest, create: (options: 
     throw err;
   }
   const copied: CopiedFile[] = files.filter(f => f.file.state === 'done').map(f => {
-    const result = channels.get(copyKey(f.destination, f.target));
+    const result = channels.get(fileKey(f.destination, f.target));
     return {
       path: f.path, destination: f.destination, target: f.target, mode: f.file.mode ?? 'fxp', bytes: f.file.size,
       channel: result?.channel, encrypted: result?.encrypted, via: f.file.via,

@@ -6,6 +6,7 @@ import type { SideState } from '../pairState';
 import type { Services } from '../services';
 import { runPlanned, type TransferReport } from '../transfers';
 import { reportTransfer, transferHooks } from './transfer';
+import { withCancellableProgress } from '../jobs';
 
 const STATUS_TEXT: Record<CompareStatus, string> = {
   same: 'same',
@@ -26,11 +27,8 @@ function endpoints(s: Services): { a: SideState; b: SideState } {
 async function compare(s: Services, title: string): Promise<CompareReport> {
   const { a, b } = endpoints(s);
   const { exclude } = s.state.options();
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_progress, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
-    return compareFolders(s.engine, { site: a.site, path: a.folder }, { site: b.site, path: b.folder }, { exclude, signal: abort.signal });
-  });
+  const report = await withCancellableProgress(title, signal =>
+    compareFolders(s.engine, { site: a.site, path: a.folder }, { site: b.site, path: b.folder }, { exclude, signal }));
   s.comparison.show(report, { A: a.folder, B: b.folder });
   return report;
 }

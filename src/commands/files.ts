@@ -1,5 +1,6 @@
 /** New Folder…, Rename…, Delete… on the remote sites. */
 import { baseName, isUnsafeName, joinPath, parentPath } from '../fxp';
+import { selectionOf } from '../selection';
 import type { Services } from '../services';
 import { required, targetEntries, targetFolder } from './pick';
 
@@ -38,11 +39,10 @@ export async function rename(s: Services, arg: unknown): Promise<void> {
 }
 
 export async function deleteEntries(s: Services, arg: unknown, args: unknown): Promise<void> {
-  const nodes = targetEntries(s, arg, args);
-  const first = nodes[0];
-  if (!first) throw new Error('Select files or folders in Site A or Site B first.');
-  const state = s.state.require(first.side);
-  const mine = nodes.filter(n => n.side === first.side);
+  const selection = selectionOf(targetEntries(s, arg, args));
+  if (!selection) throw new Error('Select files or folders in Site A or Site B first.');
+  const state = s.state.require(selection.side);
+  const mine = selection.nodes;
   const names = mine.map(n => `${n.path}${n.entry.kind === 'dir' ? '/ (and everything in it)' : ''}`);
   const remove = 'Delete';
   const choice = await s.prompts.message('warning',
@@ -60,6 +60,6 @@ export async function deleteEntries(s: Services, arg: unknown, args: unknown): P
       folders.add(parentPath(node.path));
     }
   } finally {
-    for (const folder of folders) s.trees[first.side].refresh(folder);
+    for (const folder of folders) s.trees[selection.side].refresh(folder);
   }
 }

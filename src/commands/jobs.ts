@@ -3,13 +3,15 @@ import * as vscode from 'vscode';
 import { COMMANDS, type Side } from '../constants';
 import { baseName, cancelledError, credentialKey, describePlan, parentPath, type FolderPlan, type JournalSummary } from '../fxp';
 import { otherSide } from '../pairState';
+import { selectionOf } from '../selection';
 import type { Services } from '../services';
 import { PAIR_DEFAULTS } from '../siteConfig';
 import { planTransfer, resumeTransfer, runTransfer, type TransferItem, type TransferReport } from '../transfers';
 import { isCopyRequest } from '../tree/dragAndDrop';
 import { browseRemote } from './browse';
 import { pickSide, required, targetEntries } from './pick';
-import { copyRequestFor, pairRequest, reportTransfer, transferHooks } from './transfer';
+import { copyRequestFor, pairRequest, refreshViewsShowing, reportTransfer, transferHooks } from './transfer';
+import { withCancellableProgress } from '../jobs';
 
 const RESUME = 'Resume Interrupted Transfers';
 const DISCARD = 'Discard';
@@ -21,6 +23,8 @@ function summaryLine(job: JournalSummary): string {
 
 /** On start: jobs a reload, a crash or a cancel left unfinished are offered for resuming. */
 export async function offerInterruptedTransfers(s: Services): Promise<void> {
+  // After activation has returned: reading the journals is disk work activation need not wait for.
+  await new Promise(resolve => setImmediate(resolve));
   const jobs = s.journals.unfinished();
   if (jobs.length === 0) return;
   for (const job of jobs) s.log.info(`Interrupted transfer: ${summaryLine(job)}, ${job.state}, last activity ${job.updated}; journal ${job.path}`);
@@ -80,9 +84,8 @@ async function resumeJob(s: Services, summary: JournalSummary): Promise<Transfer
 /** What to copy: the clicked or selected entries, else a file or folder picked by browsing a view. */
 async function sourceItems(s: Services, arg: unknown, args: unknown): Promise<{ side: Side; items: TransferItem[] }> {
   if (isCopyRequest(arg)) return { side: arg.from, items: arg.items as TransferItem[] };
-  const nodes = targetEntries(s, arg, args);
-  const first = nodes[0];
-  if (first) return { side: first.side, items: nodes.filter(n => n.side === first.side).map(n => ({ path: n.path, kind: n.entry.kind, size: n.entry.size })) };
+  const selection = selectionOf(targetEntries(s, arg, args));
+  if (selection) return { side: selection.side, items: selection.items };
   const side = await pickSide(s, 'Copy from which site?', side => s.state.get(side) !== undefined);
   const picked = await browseRemote(s, side, 'source');
   if (!picked || typeof picked === 'string') throw cancelledError();
@@ -124,23 +127,15 @@ export async function copyToSeveralSites(s: Services, arg: unknown, args: unknow
     signal: job.signal, hooks: transferHooks(s, job, { from: src.site.name, to, relay: () => 'ask' }),
   })));
   reportTransfer(s, report, src.site.name);
-  for (const view of ['A', 'B'] as const) {
-    if (picked.some(p => p.label === s.state.get(view)?.site.name)) s.trees[view].refresh();
-  }
+  refreshViewsShowing(s, picked.map(p => p.label));
   return report;
 }
 
 /** The dry run: what a copy to the other view would do, file by file, in the log. Changes nothing. */
 export async function previewTransfer(s: Services, arg: unknown, args: unknown): Promise<FolderPlan[]> {
   const request = pairRequest(s, isCopyRequest(arg) ? arg : copyRequestFor(s, arg, args));
-  const plans = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `FXP: planning ${request.source.name} → ${request.destination.name}`, cancellable: true },
-    (_progress, token) => {
-      const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort());
-      return planTransfer(s.engine, { ...request, signal: abort.signal, hooks: { askConflict: async () => undefined } });
-    },
-  );
+  const plans = await withCancellableProgress(`FXP: planning ${request.source.name} → ${request.destination.name}`, signal =>
+    planTransfer(s.engine, { ...request, signal, hooks: { askConflict: async () => undefined } }));
   s.log.info(`Preview (dry run, nothing copied): ${request.source.name} → ${request.destination.name}:${request.folder}; `
     + `exists ${request.exists}${request.exclude?.length ? `, exclude ${request.exclude.join(' ')}` : ''}, parallel ${request.parallel}, data protection ${request.dataProtection}`);
   for (const plan of plans) {

@@ -1,6 +1,6 @@
 /** Open/Save Site Pair, Connect/Disconnect, Swap, Refresh, folders, Diagnose. */
 import * as vscode from 'vscode';
-import { CONTAINER, type Side } from '../constants';
+import { CONTAINER, SIDES, type Side } from '../constants';
 import { doctor, parentPath, type DoctorReport, type Site } from '../fxp';
 import { sideLabel } from '../pairState';
 import { NO_MUTUAL_AUTHENTICATION, type ProtectionSummary } from '../protection';
@@ -100,7 +100,7 @@ export function refresh(s: Services, arg: unknown): void {
     s.trees[arg.side].refresh(arg.folder);
     return;
   }
-  for (const side of isSide(arg) ? [arg] : (['A', 'B'] as const)) s.trees[side].refresh();
+  for (const side of isSide(arg) ? [arg] : (SIDES)) s.trees[side].refresh();
 }
 
 export function parentFolder(s: Services, side: Side): void {

@@ -1,7 +1,7 @@
 /** Quick picks and argument resolution shared by the commands. */
 import * as vscode from 'vscode';
 import { COMMANDS, SIDES, type Side } from '../constants';
-import { cancelledError, parentPath, type Site } from '../fxp';
+import { cancelledError, credentialKey, parentPath, type Site } from '../fxp';
 import { sideLabel, type SideState } from '../pairState';
 import type { Services } from '../services';
 import type { SiteEntry } from '../siteConfig';
@@ -39,7 +39,7 @@ export async function pickSite(s: Services, placeHolder: string): Promise<SiteEn
   }
   const picked = await s.prompts.pick(sites.map(entry => ({
     label: entry.site.name,
-    description: `${entry.site.security === 'none' ? 'ftp' : 'ftps'}://${entry.site.user}@${entry.site.host}:${entry.site.port}`,
+    description: credentialKey(entry.site),
     detail: `${entry.origin} settings · FXP policy ${entry.site.fxpPolicy}`,
     entry,
   })), { placeHolder, title: 'FXP', matchOnDescription: true });

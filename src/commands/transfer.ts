@@ -1,10 +1,11 @@
 /** Copy to Other Site (also what a drop runs), Transfer… (keyboard), Cancel Transfers, Cancel a File…, and what every transfer shares. */
 import * as vscode from 'vscode';
+import { SIDES } from '../constants';
 import { formatBytes, formatDuration } from '../format';
 import { isFxpError, type FxpError, type RelayMode, type Site } from '../fxp';
 import type { JobHandle } from '../jobs';
 import { otherSide } from '../pairState';
-import { outermostItems } from '../selection';
+import { selectionOf } from '../selection';
 import type { Services } from '../services';
 import { PAIR_DEFAULTS, type RelayChoice } from '../siteConfig';
 import {
@@ -21,14 +22,13 @@ export async function copyToOtherSite(s: Services, arg: unknown, args: unknown):
 
 /** The selection (or clicked entries) of one view, to be copied into the other view's folder. */
 export function copyRequestFor(s: Services, arg: unknown, args: unknown): CopyRequest {
-  const nodes = targetEntries(s, arg, args);
-  const first = nodes[0];
-  if (!first) throw new Error('Select files or folders in Site A or Site B first, then run "Copy to Other Site" (or drag them onto the other view).');
-  const to = otherSide(first.side);
+  const selection = selectionOf(targetEntries(s, arg, args));
+  if (!selection) throw new Error('Select files or folders in Site A or Site B first, then run "Copy to Other Site" (or drag them onto the other view).');
+  const to = otherSide(selection.side);
   return {
     kind: 'copyRequest',
-    from: first.side,
-    items: nodes.filter(n => n.side === first.side).map(n => ({ path: n.path, kind: n.entry.kind, size: n.entry.size })),
+    from: selection.side,
+    items: selection.items,
     to,
     folder: s.state.require(to).folder,
   };
@@ -88,7 +88,7 @@ export function pairRequest(s: Services, request: CopyRequest): Omit<TransferReq
   // "never" is answered by confirmRelay without asking: the engine then says the relay was declined.
   const relay: RelayMode = 'auto';
   return {
-    source: src.site, items: outermostItems(request.items as TransferItem[]), destination: dst.site, folder: request.folder || dst.folder,
+    source: src.site, items: request.items as TransferItem[], destination: dst.site, folder: request.folder || dst.folder,
     relay, exists, exclude, parallel, dataProtection,
   };
 }
@@ -272,8 +272,14 @@ async function offerPartialCleanup(s: Services, what: string, partials: PartialF
       await s.engine.deleteFile(p.site, p.path);
       s.log.info(`Deleted the incomplete ${p.site.name}:${p.path}`);
     }
-    for (const side of ['A', 'B'] as const) {
-      if (partials.some(p => p.site.name === s.state.get(side)?.site.name)) s.trees[side].refresh();
-    }
+    refreshViewsShowing(s, partials.map(p => p.site.name));
   });
+}
+
+/** Re-lists every view that shows one of these sites. */
+export function refreshViewsShowing(s: Services, siteNames: readonly string[]): void {
+  for (const side of SIDES) {
+    const shown = s.state.get(side)?.site.name;
+    if (shown !== undefined && siteNames.includes(shown)) s.trees[side].refresh();
+  }
 }

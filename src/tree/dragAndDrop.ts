@@ -3,6 +3,7 @@ import { COMMANDS, MIME, SIDES, treeMime, VIEWS, type Side } from '../constants'
 import { parentPath } from '../fxp';
 import type { Log } from '../log';
 import { otherSide, type PairState } from '../pairState';
+import { selectionOf } from '../selection';
 import { encodePayload, handleToNodeId, readDrop, type DraggedItem, type DropValue } from './dragPayload';
 import { isEntryNode, type SiteNode } from './nodes';
 import type { SiteTreeProvider } from './siteTree';
@@ -37,12 +38,11 @@ export class SiteDragAndDrop implements vscode.TreeDragAndDropController<SiteNod
   ) {}
 
   handleDrag(source: readonly SiteNode[], dataTransfer: vscode.DataTransfer): void {
-    const entries = source.filter(isEntryNode);
-    const first = entries[0];
-    if (!first) return;
-    const items = entries.filter(n => n.side === first.side).map(n => ({ path: n.path, kind: n.entry.kind, size: n.entry.size }));
-    this.log.info(`Drag: ${items.map(i => i.path).join(', ')} from Site ${first.side}`);
-    dataTransfer.set(MIME.items, new vscode.DataTransferItem(encodePayload({ side: first.side, items })));
+    const selection = selectionOf(source.filter(isEntryNode));
+    if (!selection) return;
+    const { side, items } = selection;
+    this.log.info(`Drag: ${items.map(i => i.path).join(', ')} from Site ${side}`);
+    dataTransfer.set(MIME.items, new vscode.DataTransferItem(encodePayload({ side, items })));
   }
 
   async handleDrop(target: SiteNode | undefined, dataTransfer: vscode.DataTransfer, token: vscode.CancellationToken): Promise<void> {
@@ -66,10 +66,7 @@ export class SiteDragAndDrop implements vscode.TreeDragAndDropController<SiteNod
       from = SIDES.find(side => VIEWS[side].toLowerCase() === handles.viewId.toLowerCase());
       if (from) {
         const provider = this.providers[from];
-        items = handles.handles
-          .map(h => provider.node(handleToNodeId(h).replace(/^[AB]:/, '')))
-          .filter(isEntryNode)
-          .map(n => ({ path: n.path, kind: n.entry.kind, size: n.entry.size }));
+        items = selectionOf(handles.handles.map(h => provider.node(handleToNodeId(h).replace(/^[AB]:/, ''))).filter(isEntryNode))?.items ?? [];
       }
     }
     if (!from || items.length === 0) {
