@@ -51,7 +51,8 @@ install_apt_packages() {
   fi
   log "apt-get install: $missing"
   export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq
+  # .ci/run has just updated the package lists (install-test-deps.sh): no second download of the index.
+  [[ "${FXP_APT_UPDATED:-}" == 1 ]] || "${sudo[@]}" apt-get update -qq
   # shellcheck disable=SC2086
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }

@@ -104,14 +104,6 @@ export function makeTree(root, files, fileSize) {
   return manifest;
 }
 
-/** A folder of `count` entries (empty files entry-00001 ...). */
-export function makeBigFolder(dir, count) {
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  const width = String(count).length;
-  for (let i = 1; i <= count; i++) fs.closeSync(fs.openSync(path.join(dir, `entry-${String(i).padStart(width, '0')}`), 'w', 0o644));
-}
-
 /** Walks a folder on disk: { files: [[rel, size]], dirs: [rel] }, sorted. */
 export function walk(root) {
   const out = { files: [], dirs: [] };

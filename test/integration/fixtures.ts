@@ -40,6 +40,9 @@ export function random(bytes: number): Buffer {
   return randomBytes(bytes);
 }
 
+/** Phase timeouts of the engines that talk to the harness: seconds, not the servers' minutes. */
+export const HARNESS_TIMEOUTS = { skewTimeoutMs: 5_000, preliminaryTimeoutMs: 10_000, abortGraceMs: 2_000, pollIntervalMs: 500, stallTimeoutMs: 5_000, tlsHandshakeTimeoutMs: 5_000 };
+
 export interface World {
   set: ServerSet;
   engine: FxpEngine;
@@ -56,7 +59,7 @@ export function useServers(only?: string[]): World {
     world.engine = new FxpEngine({
       logger: (_level, message) => world.log.push(message),
       password: async site => world.set.get(site.name).password,
-      timeouts: { skewTimeoutMs: 5_000, preliminaryTimeoutMs: 10_000, abortGraceMs: 2_000, pollIntervalMs: 500, stallTimeoutMs: 5_000, tlsHandshakeTimeoutMs: 5_000 },
+      timeouts: HARNESS_TIMEOUTS,
     });
   });
   after(async function () {

@@ -131,7 +131,8 @@ describe('certificate trust', () => {
     fxp.prompts.answerWith(() => undefined);
     const refused = await listTlsSite();
     assert.strictEqual(refused[0]?.type, 'error');
-    assert.deepStrictEqual(kinds(), ['certificate'], 'refused at the certificate: no password asked');
+    // The view's listing and the pair's TLS probe may each meet the certificate (one question, or two in turn).
+    assert.ok(kinds().length > 0 && kinds().every(kind => kind === 'certificate'), `refused at the certificate, no password asked: ${kinds().join(', ')}`);
 
     fxp.prompts.answerWith(request => request.kind === 'message' && request.modal ? 'Trust This Certificate'
       : request.kind === 'input' && request.password ? IN_PROCESS_PASSWORD

@@ -29,7 +29,8 @@ function rawWorkspace(key: 'sites' | 'sitePairs'): { name: string }[] {
 
 /**
  * TreeView.reveal, again when VS Code's own refresh of the view (fired just before) is still registering the same
- * rows: it then rejects with "Element with id ... is already registered", a race inside VS Code, not in the tree.
+ * rows: it then rejects with "Element with id ... is already registered" or "Cannot resolve tree item", a race
+ * inside VS Code, not in the tree.
  */
 async function reveal(view: vscode.TreeView<SiteNode>, node: SiteNode, options: { select?: boolean; focus?: boolean; expand?: boolean }): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -37,7 +38,7 @@ async function reveal(view: vscode.TreeView<SiteNode>, node: SiteNode, options: 
       await view.reveal(node, options);
       return;
     } catch (err) {
-      if (attempt >= 10 || !/already registered/.test(String(err))) throw err;
+      if (attempt >= 10 || !/already registered|Cannot resolve tree item/.test(String(err))) throw err;
       await new Promise(resolve => setTimeout(resolve, 200));
     }
   }

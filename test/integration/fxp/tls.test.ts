@@ -4,7 +4,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { FxpEngine, FxpError, makeSite, type CopyResult, type DataProtection, type Site } from '../../../src/fxp';
 import { startFtpd, type FtpdOptions, type FtpdServer } from '../../ftpd/server';
-import { harnessPeer, harnessTls, inprocPeer, random, useServers, type Peer } from '../fixtures';
+import { HARNESS_TIMEOUTS, harnessPeer, harnessTls, inprocPeer, random, useServers, type Peer } from '../fixtures';
 
 
 const HARNESS = ['pure-ftpd', 'proftpd', 'proftpd-tls13', 'vsftpd', 'pyftpdlib'];
@@ -46,7 +46,7 @@ describe('FXP over TLS (SSCN, CPSV) and FTPS', function () {
     engine = new FxpEngine({
       logger: (_l, m) => log.push(m),
       password: async site => peers.get(site.name)!.password,
-      timeouts: { skewTimeoutMs: 5_000, preliminaryTimeoutMs: 10_000, abortGraceMs: 2_000, pollIntervalMs: 500, stallTimeoutMs: 5_000, tlsHandshakeTimeoutMs: 5_000 },
+      timeouts: HARNESS_TIMEOUTS,
     });
   });
 

@@ -5,7 +5,7 @@ import * as tls from 'tls';
 import { FxpEngine, FxpError, makeSite, type DataProtection, type RelayMode, type Site } from '../../../src/fxp';
 import { RawFtp } from '../../ftpd/rawclient';
 import { runCli } from '../cli';
-import { putFile, random, readDisk, useServers } from '../fixtures';
+import { HARNESS_TIMEOUTS, putFile, random, readDisk, useServers } from '../fixtures';
 
 /**
  * vsftpd as shipped (require_ssl_reuse=YES): every TLS data connection must resume the control connection's
@@ -32,7 +32,7 @@ describe('vsftpd demanding TLS session reuse (require_ssl_reuse=YES), for real',
     return new FxpEngine({
       logger: (_level, message) => world.log.push(message),
       password: async s => world.set.get(s.name).password,
-      timeouts: { skewTimeoutMs: 5_000, preliminaryTimeoutMs: 10_000, abortGraceMs: 2_000, pollIntervalMs: 500, stallTimeoutMs: 5_000, tlsHandshakeTimeoutMs: 5_000 },
+      timeouts: HARNESS_TIMEOUTS,
     });
   }
 
