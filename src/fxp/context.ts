@@ -105,10 +105,8 @@ export class FramedContext extends FTPContext {
   /** Resolves once every reply owed to a command sent without waiting has come (or the connection closed). */
   settled(): Promise<void> {
     if (!this.owesReplies) return Promise.resolve();
-    return new Promise(resolve => {
-      this.settledWaiters.push(resolve);
-      this.socket.once('close', () => resolve());
-    });
+    // Every way the control socket ends goes through closeWithError, which wakes these.
+    return new Promise(resolve => this.settledWaiters.push(resolve));
   }
 
   override closeWithError(err: Error): void {

@@ -151,7 +151,7 @@ export async function copyFile(
         throw withPartial(error, dstPool, dstPath, await measure(dstPool, dstPath));
       }
       if (outcome.ok) {
-        const verification = await verifyCopy(src.conn, srcPath, dst.conn, dstPath, opts.sourceSize);
+        const verification = await verifyCopy(src.conn, srcPath, dst.conn, dstPath, sourceSize);
         if (verification.ok) {
           setModified(dst.conn, dstPath, opts.modified);
           return finish({
@@ -206,7 +206,7 @@ export async function copyFile(
     attempts.push(relayRecord);
     try {
       const { bytes } = await relayCopy(src.conn, srcPath, dst.conn, dstPath, { signal: opts.signal, restartAt, append: opts.append, onBytes: opts.onBytes });
-      const verification = await verifyCopy(src.conn, srcPath, dst.conn, dstPath, opts.sourceSize);
+      const verification = await verifyCopy(src.conn, srcPath, dst.conn, dstPath, sourceSize);
       if (!verification.ok) {
         throw new FxpError('VERIFY_FAILED', `The relayed copy does not match: ${verification.detail}.`, { site: dstPool.site.name });
       }

@@ -77,7 +77,6 @@ export class MidTransferStatProbe {
   private outstanding = false;
   private sentAt = 0;
   private finalSeen = false;
-  private answered = false;
   private stopped = false;
   private attached = true;
   private timer: NodeJS.Timeout | undefined;
@@ -140,7 +139,7 @@ export class MidTransferStatProbe {
     if (reply.code >= 200) {
       // The transfer's own final reply (226/250, 4xx, 55x): STAT was queued behind it.
       this.finalSeen = true;
-      if (!this.answered && this.o.memory.verdict(this.o.verb) === 'unknown' && Date.now() - this.sentAt >= QUEUED_AFTER_MS) {
+      if (this.o.memory.verdict(this.o.verb) === 'unknown' && Date.now() - this.sentAt >= QUEUED_AFTER_MS) {
         this.o.memory.learn(this.o.verb, 'queued');
         this.o.logger('info', `${this.o.conn.site.name}: queues STAT during ${this.o.verb}; progress from SIZE instead`);
       }
@@ -161,7 +160,6 @@ export class MidTransferStatProbe {
       memory.blankAnswer(verb);
       return;
     }
-    this.answered = true;
     memory.learn(verb, 'answers');
     this.figure = { bytes: this.o.restartAt + bytes, at: Date.now() };
   }

@@ -319,7 +319,7 @@ export class TransferQueue {
     if (srcSize === undefined || dstSize === undefined || dstSize > srcSize) return 0;
     if (dstSize < srcSize) return dstSize;
     const verification = await this.engine.withConnection(source.site, 'browse', a =>
-      this.engine.withConnection(dst.site, 'browse', b => verifyCopy(a, source.path, b, dst.path)));
+      this.engine.withConnection(dst.site, 'browse', b => verifyCopy(a, source.path, b, dst.path, srcSize)));
     return verification.ok ? 'complete' : 0;
   }
 
