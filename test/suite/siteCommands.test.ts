@@ -28,19 +28,30 @@ function rawWorkspace(key: 'sites' | 'sitePairs'): { name: string }[] {
 }
 
 /**
- * TreeView.reveal, again when VS Code's own refresh of the view (fired just before) is still registering the same
- * rows: it then rejects with "Element with id ... is already registered" or "Cannot resolve tree item", a race
- * inside VS Code, not in the tree.
+ * TreeView.reveal until VS Code shows its effect (the row expanded, or selected). Right after a refresh of the view
+ * VS Code can be still registering the same rows: the reveal then rejects ("Element with id ... is already
+ * registered", "Cannot resolve tree item"), or, when the workbench has not received the row yet, resolves having
+ * done nothing (mainThreadTreeViews.reveal skips an unknown handle). Both are races inside VS Code, not in the tree.
  */
 async function reveal(view: vscode.TreeView<SiteNode>, node: SiteNode, options: { select?: boolean; focus?: boolean; expand?: boolean }): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await view.reveal(node, options);
-      return;
-    } catch (err) {
-      if (attempt >= 10 || !/already registered|Cannot resolve tree item/.test(String(err))) throw err;
-      await new Promise(resolve => setTimeout(resolve, 200));
+  let expanded = false;
+  const watch = view.onDidExpandElement(event => { if (event.element === node) expanded = true; });
+  const shown = () => (!options.expand || expanded) && (!options.select || view.selection.includes(node));
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await view.reveal(node, options);
+        const until = Date.now() + 2_000;
+        while (!shown() && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 50));
+        if (shown()) return;
+        if (attempt >= 10) assert.fail(`VS Code did not show the revealed row ${JSON.stringify(options)} after ${attempt} reveals`);
+      } catch (err) {
+        if (attempt >= 10 || !/already registered|Cannot resolve tree item/.test(String(err))) throw err;
+        await new Promise(resolve => setTimeout(resolve, 200));
+      }
     }
+  } finally {
+    watch.dispose();
   }
 }
 
