@@ -68,6 +68,19 @@ describe('multi-select drag and drop', () => {
     return waitFor(`${pattern} in the log`, async () => read(await logFile(fxp)).split('\n').slice(mark).find(l => pattern.test(l)));
   }
 
+  /** VS Code's own item next to ours in a drag from Site A: the tree's handles of the dragged rows. */
+  const treeItem = (selection: EntryNode[]) => new vscode.DataTransferItem({ id: VIEWS.A, itemHandles: selection.map(n => `1/A:${n.path}`) });
+
+  /** Drops onto Site B and waits for the copy of the whole selection into `folder`. */
+  async function dropAndExpectCopy(onto: SiteNode | undefined, transfer: vscode.DataTransfer, folder: string, expectLogged: RegExp[] = []): Promise<void> {
+    const fxp = extension();
+    const mark = await logLines(fxp);
+    await fxp.dragAndDrop.handleDrop(onto, transfer, new vscode.CancellationTokenSource().token);
+    for (const pattern of expectLogged) await logged(fxp, mark, pattern);
+    await logged(fxp, mark, /Copied 4 files \(.*\) from dnd a to dnd b: 4 by FXP/);
+    assertCopied(folder);
+  }
+
   it('a drag of two files and a folder carries all three; the drop onto a folder of the other view copies each', async () => {
     const fxp = extension();
     put(b, '/in1/target/.keep', '');
@@ -87,24 +100,16 @@ describe('multi-select drag and drop', () => {
       ],
     });
     // VS Code adds its own tree item next to ours.
-    transfer.set(treeMime(VIEWS.A), new vscode.DataTransferItem({ id: VIEWS.A, itemHandles: selection.map(n => `1/A:${n.path}`) }));
-    const mark = await logLines(fxp);
-    await fxp.dragAndDrop.handleDrop(folder, transfer, new vscode.CancellationTokenSource().token);
-    await logged(fxp, mark, /Copied 4 files \(.*\) from dnd a to dnd b: 4 by FXP/);
-    assertCopied('/in1/target');
+    transfer.set(treeMime(VIEWS.A), treeItem(selection));
+    await dropAndExpectCopy(folder, transfer, '/in1/target');
   });
 
   it('a drop whose own item arrived empty (the real-UI quirk) copies each item through the tree\'s handles, onto empty space', async () => {
-    const fxp = extension();
     const selection = await open('/in2');
     const transfer = new vscode.DataTransfer();
     transfer.set(MIME.items, new vscode.DataTransferItem(''));
-    transfer.set(treeMime(VIEWS.A), new vscode.DataTransferItem({ id: VIEWS.A, itemHandles: selection.map(n => `1/A:${n.path}`) }));
-    const mark = await logLines(fxp);
-    await fxp.dragAndDrop.handleDrop(undefined, transfer, new vscode.CancellationTokenSource().token);
-    await logged(fxp, mark, /Drop: 3 item\(s\) from Site A onto Site B \/in2$/);
-    await logged(fxp, mark, /Copied 4 files \(.*\) from dnd a to dnd b: 4 by FXP/);
-    assertCopied('/in2');
+    transfer.set(treeMime(VIEWS.A), treeItem(selection));
+    await dropAndExpectCopy(undefined, transfer, '/in2', [/Drop: 3 item\(s\) from Site A onto Site B \/in2$/]);
   });
 
   it('a payload given as an object (not a string) is read too; a drop back onto the view it came from copies nothing', async () => {
@@ -113,7 +118,7 @@ describe('multi-select drag and drop', () => {
     const items = selection.map(n => ({ path: n.path, kind: n.entry.kind, size: n.entry.size }));
     const same = new vscode.DataTransfer();
     same.set(MIME.items, new vscode.DataTransferItem({ side: 'A', items }));
-    let mark = await logLines(fxp);
+    const mark = await logLines(fxp);
     await fxp.dragAndDrop.handleDrop(selection[2], same, new vscode.CancellationTokenSource().token);
     await logged(fxp, mark, /Drop onto the view it came from \(Site A\) ignored/);
     assert.strictEqual(existsSync(join(b.root, 'in3', 'one.bin')), false, 'nothing copied');
@@ -121,10 +126,7 @@ describe('multi-select drag and drop', () => {
     const onto: SiteNode = (await fxp.trees.B.getChildren())[0]!;
     const transfer = new vscode.DataTransfer();
     transfer.set(MIME.items, new vscode.DataTransferItem({ side: 'A', items }));
-    mark = await logLines(fxp);
-    await fxp.dragAndDrop.handleDrop(onto, transfer, new vscode.CancellationTokenSource().token);
-    await logged(fxp, mark, /Copied 4 files \(.*\) from dnd a to dnd b: 4 by FXP/);
-    assertCopied('/in3');
+    await dropAndExpectCopy(onto, transfer, '/in3');
   });
 
   it('"Copy to Other Site" with several selected nodes copies each of them', async () => {
